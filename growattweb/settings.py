@@ -179,6 +179,7 @@ if not DEBUG:
 
 # --- Growatt -----------------------------------------------------------------------------
 GROWATT_DEFAULT_SERVER = env.str("GROWATT_DEFAULT_SERVER", default="https://openapi.growatt.com/")
+GROWATT_DEMO_SERVER = env.str("GROWATT_DEMO_SERVER", default="http://127.0.0.1:8081/")
 GROWATT_REQUEST_TIMEOUT = env.float("GROWATT_REQUEST_TIMEOUT", default=20.0)
 GROWATT_SYNC_INTERVAL_SECONDS = env.int("GROWATT_SYNC_INTERVAL_SECONDS", default=300)
 GROWATT_DISCOVERY_INTERVAL_SECONDS = env.int("GROWATT_DISCOVERY_INTERVAL_SECONDS", default=6 * 3600)
@@ -186,6 +187,8 @@ GROWATT_MAX_LOGINS_PER_DAY = env.int("GROWATT_MAX_LOGINS_PER_DAY", default=6)
 GROWATT_BACKFILL_DAYS = env.int("GROWATT_BACKFILL_DAYS", default=30)
 GROWATT_BACKFILL_DAYS_PER_CYCLE = env.int("GROWATT_BACKFILL_DAYS_PER_CYCLE", default=31)
 GROWATT_SYNC_LEASE_SECONDS = env.int("GROWATT_SYNC_LEASE_SECONDS", default=600)
+GROWATT_RETRY_BASE_SECONDS = env.float("GROWATT_RETRY_BASE_SECONDS", default=1.0)
+GROWATT_MAX_REQUESTS_PER_CYCLE = env.int("GROWATT_MAX_REQUESTS_PER_CYCLE", default=250)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or "filesystem://"

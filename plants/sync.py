@@ -1,0 +1,642 @@
+"""Sync: Growatt → growatt client → here → database.
+
+One cycle per account (``sync_account``): discover plants and devices when due,
+then per plant fetch live values and today's 5-minute curve in as few calls as
+the protocol allows (2 for a hybrid plant), then backfill missing past days up
+to the horizon within the cycle's request budget. Every write is an upsert, so
+a repeated or interrupted cycle changes nothing and loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from growatt import (
+    AccountLocked,
+    BadCredentials,
+    DeviceNotFound,
+    GrowattError,
+    Timespan,
+)
+from growatt.values import parse_percent, to_float
+from plants.growatt_link import (
+    AccountLink,
+    CredentialsRefused,
+    LoginCapReached,
+    StillLocked,
+)
+from plants.models import (
+    ENERGY_FIELDS,
+    SAMPLE_FIELDS,
+    DailyEnergy,
+    Device,
+    DeviceSample,
+    GrowattAccount,
+    Plant,
+    PowerSample,
+    SyncRun,
+)
+from plants.timezones import infer_timezone
+
+log = logging.getLogger(__name__)
+
+KIND_BY_GROWATT_TYPE = {
+    "inverter": Device.Kind.INVERTER,
+    "max": Device.Kind.INVERTER,
+    "tlx": Device.Kind.TLX,
+    "mix": Device.Kind.MIX,
+    "spa": Device.Kind.SPA,
+    "storage": Device.Kind.STORAGE,
+}
+STEP = dt.timedelta(minutes=5)
+
+
+class BudgetExhausted(Exception):
+    """The cycle used its request budget; the rest waits for the next cycle."""
+
+
+# --------------------------------------------------------------------------------------
+# Parsing replies into samples
+# --------------------------------------------------------------------------------------
+
+
+def kw_to_w(value) -> float | None:
+    number = to_float(value)
+    return None if number is None else number * 1000.0
+
+
+def chart_time(key: str, day: dt.date, tz) -> dt.datetime | None:
+    """A chart key ("HH:MM" or "YYYY-MM-DD HH:MM") of a plant-local day → aware UTC datetime."""
+    key = str(key).strip()
+    try:
+        if len(key) > 5:
+            moment = dt.datetime.strptime(key[:16], "%Y-%m-%d %H:%M")
+        else:
+            hours, minutes = key.split(":")
+            moment = dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=int(hours), minutes=int(minutes))
+    except (ValueError, TypeError):
+        return None
+    return moment.replace(tzinfo=tz).astimezone(dt.UTC)
+
+
+def _first(data: dict, *keys):
+    for key in keys:
+        if key in data and data[key] not in (None, ""):
+            return data[key]
+    return None
+
+
+def balance_charge(pv, imp, discharge, load, export) -> float | None:
+    """Battery charge power from the energy balance pv + import + discharge = load + export + charge."""
+    if pv is None or load is None:
+        return None
+    value = (pv or 0) + (imp or 0) + (discharge or 0) - (load or 0) - (export or 0)
+    return max(value, 0.0)
+
+
+def parse_flow_chart(chart: dict, day: dt.date, tz) -> dict[dt.datetime, dict]:
+    """mix_detail / dashboard_data ``chartData`` (kW values keyed "HH:MM") → W per UTC time."""
+    points: dict[dt.datetime, dict] = {}
+    if not isinstance(chart, dict):
+        return points
+    for key, row in chart.items():
+        ts = chart_time(key, day, tz)
+        if ts is None or not isinstance(row, dict):
+            continue
+        pv = kw_to_w(row.get("ppv"))
+        load = kw_to_w(_first(row, "sysOut", "userLoad", "elocalLoad"))
+        imp = kw_to_w(row.get("pacToUser"))
+        export = kw_to_w(row.get("pacToGrid"))
+        discharge = kw_to_w(_first(row, "pdischarge", "pdisCharge", "pDischarge"))
+        charge = kw_to_w(_first(row, "pcharge", "pCharge", "charge", "pacCharge"))
+        if charge is None:
+            charge = balance_charge(pv, imp, discharge, load, export)
+        soc = to_float(_first(row, "soc", "SOC", "capacity"))
+        points[ts] = {"pv_w": pv, "load_w": load, "grid_import_w": imp, "grid_export_w": export,
+                      "battery_charge_w": charge, "battery_discharge_w": discharge, "soc": soc}
+    return points
+
+
+def parse_pac_chart(chart: dict, day: dt.date, tz) -> dict[dt.datetime, dict]:
+    """``invPacData`` (W keyed "YYYY-MM-DD HH:MM", unordered, with gaps) → W per UTC time."""
+    points: dict[dt.datetime, dict] = {}
+    if not isinstance(chart, dict):
+        return points
+    for key, value in chart.items():
+        ts = chart_time(key, day, tz)
+        power = to_float(value)
+        if ts is None or power is None:
+            continue
+        if ts.astimezone(tz).date() != day:
+            continue
+        points[ts] = {"pv_w": power}
+    return points
+
+
+# --------------------------------------------------------------------------------------
+# Per device kind: which calls give live values and the day curve
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Live:
+    plant: dict = field(default_factory=dict)  # live_* plant fields (W, %)
+    device: dict = field(default_factory=dict)  # typed Device fields
+    detail: dict | None = None
+    today_kwh: float | None = None
+    total_kwh: float | None = None
+
+
+def live_mix(link: AccountLink, plant: Plant, device: Device) -> Live:
+    obj = link.call("mix_system_status", device.serial, plant.growatt_id) or {}
+    pv = kw_to_w(obj.get("ppv"))
+    charge = kw_to_w(obj.get("chargePower"))
+    discharge = kw_to_w(_first(obj, "pdisCharge1", "pdisCharge"))
+    soc = parse_percent(obj.get("SOC"))
+    return Live(
+        plant={"live_pv_w": pv, "live_load_w": kw_to_w(obj.get("pLocalLoad")),
+               "live_grid_import_w": kw_to_w(obj.get("pactouser")),
+               "live_grid_export_w": kw_to_w(obj.get("pactogrid")),
+               "live_battery_charge_w": charge, "live_battery_discharge_w": discharge, "live_soc": soc},
+        device={"pv_power_w": pv, "soc": soc, "battery_voltage": to_float(obj.get("vBat")),
+                "grid_voltage": to_float(_first(obj, "vAc1", "vac1")), "grid_frequency": to_float(obj.get("fAc")),
+                "status": str(obj.get("lost") or obj.get("status") or "")},
+        detail=obj,
+    )
+
+
+def live_tlx(link: AccountLink, plant: Plant, device: Device) -> Live:
+    reply = link.call("tlx_detail", device.serial) or {}
+    data = reply.get("data") if isinstance(reply.get("data"), dict) else reply
+    pv = to_float(data.get("ppv"))
+    soc = parse_percent(data.get("bmsSoc"))
+    charge = sum(filter(None, (to_float(data.get(f"bdc{i}ChargePower")) for i in (1, 2)))) if data else None
+    discharge = sum(filter(None, (to_float(data.get(f"bdc{i}DischargePower")) for i in (1, 2)))) if data else None
+    return Live(
+        plant={"live_pv_w": pv, "live_load_w": to_float(data.get("pacToLocalLoad")),
+               "live_grid_import_w": to_float(data.get("pacToUserTotal")),
+               "live_grid_export_w": to_float(data.get("pacToGridTotal")),
+               "live_battery_charge_w": charge, "live_battery_discharge_w": discharge, "live_soc": soc},
+        device={"pv_power_w": pv, "ac_power_w": to_float(data.get("pac")), "soc": soc,
+                "grid_voltage": to_float(data.get("vacrs")), "grid_frequency": to_float(data.get("fac")),
+                "temperature": to_float(data.get("temp1")),
+                "energy_today_kwh": to_float(data.get("eacToday")),
+                "energy_total_kwh": to_float(data.get("eacTotal")),
+                "status": str(data.get("status", ""))},
+        detail=data,
+        today_kwh=to_float(data.get("eacToday")), total_kwh=to_float(data.get("eacTotal")),
+    )
+
+
+def live_inverter(link: AccountLink, plant: Plant, device: Device) -> Live:
+    reply = link.call("inverter_detail", device.serial) or {}
+    data = reply.get("data") if isinstance(reply.get("data"), dict) else reply
+    pv = to_float(_first(data, "ppv", "pac"))
+    return Live(
+        plant={"live_pv_w": pv},
+        device={"pv_power_w": pv, "ac_power_w": to_float(data.get("pac")),
+                "grid_voltage": to_float(data.get("vacr")), "grid_frequency": to_float(data.get("fac")),
+                "temperature": to_float(data.get("temperature")),
+                "energy_today_kwh": to_float(data.get("powerToday")),
+                "energy_total_kwh": to_float(data.get("powerTotal")),
+                "status": str(data.get("status", ""))},
+        detail=data,
+        today_kwh=to_float(data.get("powerToday")), total_kwh=to_float(data.get("powerTotal")),
+    )
+
+
+def live_storage(link: AccountLink, plant: Plant, device: Device) -> Live:
+    reply = link.call("storage_params", device.serial) or {}
+    bean = reply.get("storageDetailBean") if isinstance(reply.get("storageDetailBean"), dict) else reply
+    pv = sum(filter(None, (to_float(bean.get("ppv")), to_float(bean.get("ppv2"))))) if bean else None
+    load = to_float(bean.get("outPutPower"))
+    imp = to_float(bean.get("pAcInPut"))
+    charge = to_float(bean.get("pCharge"))
+    discharge = None
+    if load is not None and pv is not None:
+        discharge = max((load or 0) + (charge or 0) - (pv or 0) - (imp or 0), 0.0)
+    soc = parse_percent(bean.get("capacity"))
+    return Live(
+        plant={"live_pv_w": pv, "live_load_w": load, "live_grid_import_w": imp, "live_grid_export_w": 0.0,
+               "live_battery_charge_w": charge, "live_battery_discharge_w": discharge, "live_soc": soc},
+        device={"pv_power_w": pv, "ac_power_w": load, "soc": soc, "battery_voltage": to_float(bean.get("vBat")),
+                "grid_voltage": to_float(bean.get("vGrid")), "grid_frequency": to_float(bean.get("freqGrid")),
+                "energy_today_kwh": to_float(bean.get("epvToday")),
+                "energy_total_kwh": to_float(bean.get("epvTotal")),
+                "status": str(bean.get("status", ""))},
+        detail=bean,
+        today_kwh=to_float(bean.get("epvToday")), total_kwh=to_float(bean.get("epvTotal")),
+    )
+
+
+LIVE = {
+    Device.Kind.MIX: live_mix,
+    Device.Kind.TLX: live_tlx,
+    Device.Kind.INVERTER: live_inverter,
+    Device.Kind.STORAGE: live_storage,
+}
+
+
+def curve_plan(devices: list[Device]) -> tuple[list[Device], bool, list[Device]]:
+    """Which calls make the plant's day curve.
+
+    Returns (mix devices, whether the plant-level dashboard chart is needed,
+    PV inverters whose own curves add up). The dashboard chart covers storage
+    and AC-coupled plants; mix devices bring their own flow chart.
+    """
+    mixes = [d for d in devices if d.kind == Device.Kind.MIX]
+    if mixes:
+        return mixes, False, []
+    if any(d.kind in (Device.Kind.SPA, Device.Kind.STORAGE) for d in devices):
+        return [], True, []
+    return [], False, [d for d in devices if d.kind in (Device.Kind.INVERTER, Device.Kind.TLX)]
+
+
+def fetch_day(link: AccountLink, plant: Plant, devices: list[Device], day: dt.date, today: bool = False):
+    """Fetch one plant-local day's curves. Returns (plant points, {device: device points})."""
+    tz = plant.tz
+    date = dt.datetime.combine(day, dt.time())
+    mixes, dashboard, inverters = curve_plan(devices)
+    plant_points: dict[dt.datetime, dict] = defaultdict(dict)
+    device_points: dict[Device, dict[dt.datetime, dict]] = {}
+
+    def merge(points: dict[dt.datetime, dict]):
+        for ts, values in points.items():
+            row = plant_points[ts]
+            for name, value in values.items():
+                if value is None:
+                    row.setdefault(name, None)
+                elif name == "soc":
+                    row[name] = value if row.get(name) is None else (row[name] + value) / 2
+                else:
+                    row[name] = (row.get(name) or 0.0) + value
+
+    for device in mixes:
+        obj = link.call("mix_detail", device.serial, plant.growatt_id, Timespan.hour, date, retries=1) or {}
+        points = parse_flow_chart(obj.get("chartData"), day, tz)
+        merge(points)
+        device_points[device] = {ts: {"power_w": p["pv_w"], "soc": p["soc"]} for ts, p in points.items()}
+    if dashboard:
+        reply = link.call("dashboard_data", plant.growatt_id, Timespan.hour, date, retries=1) or {}
+        points = parse_flow_chart(reply.get("chartData"), day, tz)
+        merge(points)
+        for device in devices:
+            if device.kind in (Device.Kind.SPA, Device.Kind.STORAGE):
+                device_points[device] = {ts: {"power_w": p["pv_w"], "soc": p["soc"]} for ts, p in points.items()}
+    for device in inverters:
+        method = "tlx_data" if device.kind == Device.Kind.TLX else "inverter_data"
+        reply = link.call(method, device.serial, date, retries=1) or {}
+        points = parse_pac_chart(reply.get("invPacData"), day, tz)
+        merge(points)
+        device_points[device] = {ts: {"power_w": p["pv_w"], "soc": None} for ts, p in points.items()}
+    return plant_points, device_points
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+def upsert_samples(plant: Plant, points: dict[dt.datetime, dict]) -> int:
+    rows = [PowerSample(plant=plant, ts=ts, **{f: values.get(f) for f in SAMPLE_FIELDS})
+            for ts, values in sorted(points.items())]
+    if rows:
+        PowerSample.objects.bulk_create(rows, update_conflicts=True, unique_fields=["plant", "ts"],
+                                        update_fields=list(SAMPLE_FIELDS), batch_size=500)
+    return len(rows)
+
+
+def upsert_device_samples(device_points: dict[Device, dict[dt.datetime, dict]]) -> None:
+    rows = [DeviceSample(device=device, ts=ts, power_w=v.get("power_w"), soc=v.get("soc"))
+            for device, points in device_points.items() for ts, v in sorted(points.items())]
+    if rows:
+        DeviceSample.objects.bulk_create(rows, update_conflicts=True, unique_fields=["device", "ts"],
+                                         update_fields=["power_w", "soc"], batch_size=500)
+
+
+def energy_from_points(points: dict[dt.datetime, dict]) -> dict[str, float | None]:
+    """Integrate 5-minute power (W) into kWh per flow."""
+    pairs = {"pv_kwh": "pv_w", "load_kwh": "load_w", "import_kwh": "grid_import_w", "export_kwh": "grid_export_w",
+             "charge_kwh": "battery_charge_w", "discharge_kwh": "battery_discharge_w"}
+    hours = STEP.total_seconds() / 3600
+    out: dict[str, float | None] = {}
+    for energy_name, power_name in pairs.items():
+        values = [row.get(power_name) for row in points.values() if row.get(power_name) is not None]
+        out[energy_name] = round(sum(values) * hours / 1000.0, 4) if values else None
+    return out
+
+
+def upsert_day(plant: Plant, day: dt.date, points: dict[dt.datetime, dict], complete: bool) -> None:
+    energy = energy_from_points(points)
+    DailyEnergy.objects.bulk_create(
+        [DailyEnergy(plant=plant, date=day, samples=len(points), complete=complete, **energy)],
+        update_conflicts=True, unique_fields=["plant", "date"],
+        update_fields=[*ENERGY_FIELDS, "samples", "complete", "updated_at"],
+    )
+
+
+def store_day(plant: Plant, day: dt.date, plant_points, device_points, complete: bool) -> None:
+    with transaction.atomic():
+        upsert_samples(plant, plant_points)
+        upsert_device_samples(device_points)
+        upsert_day(plant, day, plant_points, complete)
+
+
+# --------------------------------------------------------------------------------------
+# Discovery
+# --------------------------------------------------------------------------------------
+
+
+def discover(link: AccountLink) -> list[Plant]:
+    """Plants and devices of the account: plant_list, then per plant the device list and settings."""
+    account = link.account
+    if not link.api.is_logged_in:
+        link.login("first")
+    user_id = account.growatt_user_id or getattr(link.api, "user_id", None)
+    if not user_id:
+        link.login("user-id")
+        user_id = account.growatt_user_id
+    listing = link.call("plant_list", user_id, retries=1) or {}
+    seen = []
+    for entry in listing.get("data") or []:
+        growatt_id = str(entry.get("plantId") or "").strip()
+        if not growatt_id:
+            continue
+        plant, _ = Plant.objects.get_or_create(
+            account=account, growatt_id=growatt_id, defaults={"name": entry.get("plantName") or growatt_id}
+        )
+        update_plant_settings_from_reply(plant, link.call("get_plant_settings", growatt_id, retries=1) or {})
+        if entry.get("plantName") and not plant.settings_reply.get("plantName"):
+            plant.name = entry["plantName"]
+        plant.save()
+        info = link.call("plant_info", growatt_id, retries=1) or {}
+        update_devices(plant, info.get("deviceList") or [])
+        seen.append(plant)
+    account.discovered_at = timezone.now()
+    GrowattAccount.objects.filter(pk=account.pk).update(discovered_at=account.discovered_at)
+    return seen
+
+
+def update_plant_settings_from_reply(plant: Plant, reply: dict) -> None:
+    if not isinstance(reply, dict) or not reply:
+        return
+    plant.settings_reply = reply
+    plant.name = str(reply.get("plantName") or plant.name)[:200]
+    plant.country = str(reply.get("country") or "")[:100]
+    plant.city = str(reply.get("city") or "")[:100]
+    plant.latitude = to_float(reply.get("plant_lat"))
+    plant.longitude = to_float(reply.get("plant_lng"))
+    plant.nominal_power_w = to_float(reply.get("nominalPower"))
+    plant.currency = str(reply.get("moneyUnitText") or reply.get("formulaMoneyUnitId") or "")[:16]
+    plant.money_per_kwh = to_float(reply.get("formulaMoneyStr") or reply.get("formulaMoney"))
+    plant.co2_kg_per_kwh = to_float(reply.get("formulaCo2"))
+    if not plant.timezone_from_user:
+        plant.timezone = infer_timezone(
+            country=plant.country, offset=to_float(reply.get("timezone")),
+            longitude=plant.longitude, latitude=plant.latitude,
+        )
+
+
+def update_devices(plant: Plant, device_list: Iterable[dict]) -> None:
+    now = timezone.now()
+    for entry in device_list:
+        if not isinstance(entry, dict):
+            continue
+        serial = str(entry.get("deviceSn") or "").strip()
+        if not serial:
+            continue
+        growatt_type = str(entry.get("deviceType") or "")
+        lost = entry.get("lost")
+        lost = lost if isinstance(lost, bool) else str(lost).lower() == "true"
+        Device.objects.update_or_create(
+            plant=plant, serial=serial,
+            defaults={
+                "alias": str(entry.get("deviceAilas") or entry.get("deviceAlias") or serial)[:200],
+                "growatt_type": growatt_type[:20],
+                "kind": KIND_BY_GROWATT_TYPE.get(growatt_type.lower(), Device.Kind.OTHER),
+                "datalogger_serial": str(entry.get("datalogSn") or "")[:40],
+                "status": str(entry.get("deviceStatus", ""))[:40],
+                "lost": lost,
+                "last_seen_at": None if lost else now,
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------
+# The cycle
+# --------------------------------------------------------------------------------------
+
+
+class PlantSync:
+    def __init__(self, link: AccountLink, plant: Plant, run: SyncRun):
+        self.link = link
+        self.plant = plant
+        self.run = run
+        self.devices = list(plant.devices.all())
+
+    def budget_left(self) -> int:
+        return settings.GROWATT_MAX_REQUESTS_PER_CYCLE - self.link.requests
+
+    def live_and_today(self) -> None:
+        plant, now = self.plant, timezone.now()
+        today = plant.local_today()
+        live_values: dict[str, float | None] = {}
+        today_total = None
+        total = None
+        for device in self.devices:
+            fetch = LIVE.get(device.kind)
+            if fetch is None:
+                continue
+            try:
+                live = fetch(self.link, plant, device)
+            except DeviceNotFound:
+                Device.objects.filter(pk=device.pk).update(status="unknown to Growatt", lost=True)
+                continue
+            for name, value in live.plant.items():
+                if value is None:
+                    continue
+                live_values[name] = value if name == "live_soc" else (live_values.get(name) or 0.0) + value
+            for name, value in live.device.items():
+                setattr(device, name, value)
+            device.detail = live.detail if isinstance(live.detail, dict) else {}
+            device.detail_at = now
+            device.last_seen_at = now
+            device.lost = False
+            device.save()
+            if live.total_kwh is not None:
+                total = (total or 0.0) + live.total_kwh
+        plant_points, device_points = fetch_day(self.link, plant, self.devices, today, today=True)
+        store_day(plant, today, plant_points, device_points, complete=False)
+        if plant_points:
+            latest = plant_points[max(plant_points)]
+            # Plants without a live call (AC-coupled) take the newest curve point as live.
+            fallback = {"live_pv_w": "pv_w", "live_load_w": "load_w", "live_grid_import_w": "grid_import_w",
+                        "live_grid_export_w": "grid_export_w", "live_battery_charge_w": "battery_charge_w",
+                        "live_battery_discharge_w": "battery_discharge_w", "live_soc": "soc"}
+            for live_name, sample_name in fallback.items():
+                if live_values.get(live_name) is None and latest.get(sample_name) is not None:
+                    live_values[live_name] = latest[sample_name]
+            today_total = energy_from_points(plant_points)["pv_kwh"]
+        for name in ("live_pv_w", "live_load_w", "live_grid_import_w", "live_grid_export_w",
+                     "live_battery_charge_w", "live_battery_discharge_w", "live_soc"):
+            setattr(plant, name, live_values.get(name))
+        plant.live_at = now
+        plant.today_pv_kwh = today_total
+        if total is not None:
+            plant.total_pv_kwh = total
+        plant.save()
+
+    def missing_days(self) -> list[dt.date]:
+        """Past plant-local days within the horizon that are absent or were never completed."""
+        today = self.plant.local_today()
+        horizon = settings.GROWATT_BACKFILL_DAYS
+        wanted = [today - dt.timedelta(days=n) for n in range(1, horizon + 1)]
+        done = set(
+            DailyEnergy.objects.filter(plant=self.plant, date__gte=wanted[-1], date__lt=today, complete=True)
+            .values_list("date", flat=True)
+        ) if wanted else set()
+        return [day for day in wanted if day not in done]
+
+    def backfill(self, days: list[dt.date] | None = None, limit: int | None = None) -> int:
+        days = self.missing_days() if days is None else days
+        limit = settings.GROWATT_BACKFILL_DAYS_PER_CYCLE if limit is None else limit
+        calls_per_day = max(1, self._calls_per_day())
+        filled = 0
+        for day in days[:limit]:
+            if self.budget_left() < calls_per_day:
+                break
+            plant_points, device_points = fetch_day(self.link, self.plant, self.devices, day)
+            store_day(self.plant, day, plant_points, device_points, complete=True)
+            filled += 1
+        return filled
+
+    def _calls_per_day(self) -> int:
+        mixes, dashboard, inverters = curve_plan(self.devices)
+        return len(mixes) + int(dashboard) + len(inverters)
+
+
+def _next_sync_after_failure(failures: int) -> dt.datetime:
+    interval = settings.GROWATT_SYNC_INTERVAL_SECONDS
+    delay = min(interval * 2 ** max(failures - 1, 0), 6 * 3600)
+    return timezone.now() + dt.timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def sync_account(account_id: int, *, force: bool = False, backfill: bool = True) -> SyncRun | None:
+    """Run one sync cycle for an account. Returns the SyncRun, or None if another worker holds it."""
+    account = GrowattAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return None
+    if not force and not account.enabled:
+        return None
+    token = account.acquire_lease()
+    if token is None:
+        log.info("account %s: sync already running elsewhere", account_id)
+        return None
+    run = SyncRun.objects.create(account=account)
+    link = AccountLink(account)
+    now = timezone.now()
+    try:
+        if account.is_locked:
+            raise StillLocked(account.locked_until)
+        if account.state == GrowattAccount.State.BAD_CREDENTIALS:
+            raise CredentialsRefused("Fix the Growatt credentials to resume syncing.")
+        discovery_due = (
+            account.discovered_at is None
+            or not account.plants.exists()
+            or now - account.discovered_at > dt.timedelta(seconds=settings.GROWATT_DISCOVERY_INTERVAL_SECONDS)
+        )
+        if discovery_due:
+            discover(link)
+        errors: list[str] = []
+        plants = list(account.plants.all())
+        for plant in plants:
+            plant_sync = PlantSync(link, plant, run)
+            try:
+                plant_sync.live_and_today()
+            except GrowattError as exc:
+                if not exc.retryable or isinstance(exc, AccountLocked | BadCredentials):
+                    raise
+                errors.append(f"{plant.name}: {exc}")
+        if backfill:
+            for plant in plants:
+                plant_sync = PlantSync(link, plant, run)
+                try:
+                    run.days_backfilled += plant_sync.backfill()
+                except GrowattError as exc:
+                    if not exc.retryable or isinstance(exc, AccountLocked | BadCredentials):
+                        raise
+                    errors.append(f"{plant.name} (history): {exc}")
+        if errors and len(errors) >= max(len(plants), 1):
+            raise GrowattError("; ".join(errors))
+        run.outcome = "ok" if not errors else "partial"
+        run.message = "; ".join(errors)
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.OK, last_sync_at=now, last_success_at=timezone.now(),
+            consecutive_failures=0, locked_until=None,
+            next_sync_at=now + dt.timedelta(seconds=settings.GROWATT_SYNC_INTERVAL_SECONDS),
+            **({"last_error": run.message, "last_error_at": now} if errors else {"last_error": ""}),
+        )
+    except StillLocked as exc:
+        run.outcome, run.message = "locked", str(exc)
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.LOCKED, next_sync_at=exc.locked_until, last_sync_at=now)
+    except AccountLocked as exc:
+        run.outcome, run.message = "locked", str(exc)
+        GrowattAccount.objects.filter(pk=account.pk).update(last_sync_at=now)
+    except (BadCredentials, CredentialsRefused) as exc:
+        run.outcome, run.message = "bad_credentials", str(exc)
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.BAD_CREDENTIALS, last_sync_at=now, last_error=str(exc), last_error_at=now)
+    except LoginCapReached as exc:
+        run.outcome, run.message = "login_cap", str(exc)
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.LOGIN_CAP, next_sync_at=exc.retry_at, last_sync_at=now,
+            last_error=str(exc), last_error_at=now)
+    except GrowattError as exc:
+        failures = account.consecutive_failures + 1
+        run.outcome, run.message = "error", str(exc)[:2000]
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
+            last_error=str(exc)[:2000], last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
+    finally:
+        try:
+            link.save_session_if_changed()
+        finally:
+            run.requests = link.requests
+            run.logins = link.logins
+            run.finished_at = timezone.now()
+            run.save()
+            account.release_lease(token)
+    return run
+
+
+def backfill_plant(plant: Plant, days: int) -> int:
+    """Fetch the last ``days`` plant-local days again (the ``backfill`` command)."""
+    account = plant.account
+    token = account.acquire_lease()
+    if token is None:
+        raise RuntimeError("A sync of this account is running; try again in a minute.")
+    run = SyncRun.objects.create(account=account)
+    link = AccountLink(account)
+    try:
+        plant_sync = PlantSync(link, plant, run)
+        today = plant.local_today()
+        wanted = [today - dt.timedelta(days=n) for n in range(1, days + 1)]
+        filled = plant_sync.backfill(wanted, limit=len(wanted))
+        run.days_backfilled = filled
+        run.outcome = "ok"
+        return filled
+    finally:
+        link.save_session_if_changed()
+        run.requests, run.logins, run.finished_at = link.requests, link.logins, timezone.now()
+        run.save()
+        account.release_lease(token)

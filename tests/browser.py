@@ -1,0 +1,1 @@
+"""The shared Playwright harness (filled in by the dashboards work)."""
