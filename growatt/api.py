@@ -134,10 +134,13 @@ def _endpoint(page: str, params: Mapping[str, Any] | None) -> str:
 
 def _html_text(body: str, limit: int = 300) -> str:
     """Visible text of an HTML page, whitespace collapsed and trimmed."""
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", body)
-    text = re.sub(r"(?s)<[^>]*>", " ", text)
-    text = html.unescape(text)
-    text = " ".join(text.split())
+    def visible(fragment: str) -> str:
+        fragment = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", fragment)
+        fragment = re.sub(r"(?s)<[^>]*>", " ", fragment)
+        return " ".join(html.unescape(fragment).split())
+
+    # The body's text; the <title> only when the body has none.
+    text = visible(re.sub(r"(?is)<head\b.*?</head\s*>", " ", body)) or visible(body)
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
