@@ -177,7 +177,7 @@ class GrowattApi:
             self.agent_identifier = agent_identifier
         if add_random_user_id:
             self.agent_identifier = f"{self.agent_identifier} - {random.randint(0, 99999):05d}"
-        self.server_url = server_url or SERVER_EU
+        self.server_url = SERVER_EU if server_url is None else server_url
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
         self.session.headers.update({"User-Agent": self.agent_identifier})
