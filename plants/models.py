@@ -147,6 +147,9 @@ class GrowattLogin(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"login {self.at:%Y-%m-%d %H:%M} {self.result}"
+
 
 class SyncRun(models.Model):
     """One sync cycle of one account: what it cost and how it ended."""
@@ -163,6 +166,9 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["account", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"sync {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
 
 
 # --------------------------------------------------------------------------------------
@@ -281,6 +287,9 @@ class PlantMembership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plant", "user"], name="membership_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} of {self.plant}"
+
 
 def get_plant_for_user(request, pk) -> tuple[Plant, str]:
     """The one door to a plant: strangers get 404, everyone else the plant and their role."""
@@ -395,6 +404,9 @@ class PowerSample(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plant", "ts"], name="sample_unique_plant_ts")]
 
+    def __str__(self) -> str:
+        return f"{self.plant_id}@{self.ts:%Y-%m-%d %H:%M}"
+
 
 class DeviceSample(models.Model):
     """One device's 5-minute power curve (W) and SOC, for the device page."""
@@ -408,6 +420,9 @@ class DeviceSample(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "ts"], name="device_sample_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}@{self.ts:%Y-%m-%d %H:%M}"
 
 
 class DailyEnergyQuerySet(models.QuerySet):
@@ -434,3 +449,6 @@ class DailyEnergy(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plant", "date"], name="daily_unique_plant_date")]
+
+    def __str__(self) -> str:
+        return f"{self.plant_id} {self.date}"
