@@ -629,11 +629,11 @@ class GrowattApi:
 
     def update_inverter_setting(self, serial_number, setting_type, default_parameters, parameters) -> dict:
         """Send a ``newTcpsetAPI.do`` setting: ``default_parameters`` merged with ``parameters``
-        (a list becomes ``param1..paramN``), all in the query string of an empty POST.
+        (a list — or tuple — becomes ``param1..paramN``), all in the query string of an empty POST.
         As in 1.5.0, ``serial_number``/``setting_type`` are not used: the defaults carry them.
         Raises :class:`SettingRejected` on ``{"success": false, "msg": "inv_set_failure"}``."""
         del serial_number, setting_type
-        if isinstance(parameters, list):
+        if isinstance(parameters, list | tuple):
             parameters = {f"param{i}": value for i, value in enumerate(parameters, start=1)}
         return self._write("POST", "newTcpsetAPI.do", params={**default_parameters, **parameters})
 

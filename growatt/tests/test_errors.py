@@ -59,6 +59,20 @@ def test_each_error_says_whether_retrying_can_help(cls, retryable):
     assert cls("x").retryable is retryable
 
 
+def test_errors_survive_pickling_with_their_attributes():
+    import pickle
+
+    locked = AccountLocked("account locked", lock_duration_hours=24.0, server_text="locked",
+                           endpoint="newTwoLoginAPI.do")
+    copy = pickle.loads(pickle.dumps(locked))
+    assert (copy.lock_duration_hours, copy.locked_until, copy.endpoint) == (
+        24.0, locked.locked_until, "newTwoLoginAPI.do")
+    blocked = pickle.loads(pickle.dumps(Blocked("blocked", status=405, server_text="Sorry")))
+    assert (blocked.status, blocked.server_text, str(blocked)) == (405, "Sorry", "blocked")
+    rejected = pickle.loads(pickle.dumps(SettingRejected("no", msg="inv_set_failure", retryable=True)))
+    assert rejected.msg == "inv_set_failure" and rejected.retryable is True
+
+
 def test_timeout_is_a_transport_error():
     assert issubclass(GrowattTimeout, GrowattTransportError)
 

@@ -236,3 +236,10 @@ def test_set_inverter_time_refuses_unknown_kind(server):
     with pytest.raises(ValueError):
         GrowattApi().set_inverter_time("ABC12345", datetime.datetime(2026, 11, 25), kind="tlx")
     assert len(server.calls) == 0
+
+
+def test_tuple_parameters_are_numbered_like_a_list(server):
+    GrowattApi().update_mix_inverter_setting("ABC12345", "backflow_setting", ("1", "50"))
+    GrowattApi().update_mix_inverter_setting("ABC12345", "backflow_setting", ["1", "50"])
+    assert server.calls[0].request.url == server.calls[1].request.url
+    assert query_of(server.calls[0])[-2:] == [("param1", "1"), ("param2", "50")]
