@@ -452,3 +452,94 @@ class DailyEnergy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plant_id} {self.date}"
+
+
+# --------------------------------------------------------------------------------------
+# Sharing: invitations and kiosk links (domain operations live in plants/sharing.py)
+# --------------------------------------------------------------------------------------
+
+SHARE_ROLES = [(Role.EDITOR, "Editor"), (Role.VIEWER, "Viewer")]
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now: dt.datetime | None = None):
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A single-use link that makes someone a member of a plant. Only the token's SHA-256 is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    plant = models.ForeignKey(Plant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(blank=True)
+    # Set when the owner invited an existing user by name: then only that user may accept.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    role = models.CharField(max_length=10, choices=SHARE_ROLES, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __repr__(self) -> str:  # never the token (we do not have it anyway)
+        return f"<Invitation {self.pk} plant={self.plant_id} {self.status}>"
+
+    @property
+    def invitee(self) -> str:
+        return self.user.get_username() if self.user_id else self.email
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+
+class KioskLinkQuerySet(models.QuerySet):
+    def active(self, now: dt.datetime | None = None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class KioskLink(models.Model):
+    """A read-only, login-free view of one plant (the tablet on the kitchen wall). Token stored hashed."""
+
+    plant = models.ForeignKey(Plant, on_delete=models.CASCADE, related_name="kiosk_links")
+    label = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = KioskLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __repr__(self) -> str:
+        return f"<KioskLink {self.pk} plant={self.plant_id} {self.label!r}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
