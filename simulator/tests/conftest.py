@@ -1,0 +1,1 @@
+from simulator.testing import growatt_sim, growatt_sim_options  # noqa: F401
