@@ -380,3 +380,27 @@ def test_members_only_see_plants_shared_with_them(owner, viewer, stranger, plant
     share(plant, viewer)
     make_plant(account=make_account(stranger), name="Stan's Shed")
     assert list(Plant.objects.visible_to(viewer)) == [plant]
+
+
+@pytest.mark.parametrize(("role", "sees_parameters"), [(Role.VIEWER, False), (Role.EDITOR, True), ("owner", True)])
+def test_change_log_shows_parameters_and_replies_only_to_those_who_may_change_settings(
+        client, owner, make_user, plant, role, sees_parameters):
+    from settings_ui.models import SettingChange
+
+    entry = SettingChange.objects.create(
+        plant=plant, device=plant.devices.first(), user=owner, setting_type="mix_ac_charge_time_period",
+        new_value={"power": 80, "stop_soc": 95, "ac_charge": True, "slots": []},
+        params=["param-marker-7731", "95", "1"], reply={"msg": "reply-marker-9917"}, outcome="success",
+    )
+    person = owner if role == "owner" else make_user(f"member-{role}")
+    if role != "owner":
+        share(plant, person, role)
+    client.force_login(person)
+    pages = [client.get(reverse("settings_ui:audit_log", args=[plant.pk])),
+             client.get(reverse("settings_ui:audit_entry", args=[plant.pk, entry.pk]))]
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "Stop" in html or "stop" in html  # everyone sees what changed
+        assert ("param-marker-7731" in html) is sees_parameters
+    assert ("reply-marker-9917" in pages[1].content.decode()) is sees_parameters
