@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,6 +21,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from plants.models import Invitation, KioskLink, Plant, PlantMembership, Role
+
+log = logging.getLogger(__name__)
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
 # A kiosk polls every minute or so; recording "last used" more often than this is pointless writes.
@@ -111,11 +115,23 @@ def invitation_path(token: str) -> str:
 
 
 def send_invitation_email(invitation: Invitation, link: str) -> bool:
-    """Mail the link to the invitee; False when there is no address to mail it to."""
+    """Mail the link to the invitee; False when there is no address or the mail server refused it.
+
+    The invitation stands either way: the share page shows the link to copy.
+    """
     if not invitation.email:
         return False
     inviter = invitation.created_by.get_username() if invitation.created_by else "Someone"
     plant = invitation.plant
+    try:
+        _send_invitation_mail(invitation, link, inviter, plant)
+    except (smtplib.SMTPException, OSError):
+        log.warning("could not email invitation %s", invitation.pk, exc_info=True)
+        return False
+    return True
+
+
+def _send_invitation_mail(invitation: Invitation, link: str, inviter: str, plant: Plant) -> None:
     days = INVITATION_LIFETIME.days
     send_mail(
         subject=f"{inviter} shared the solar plant “{plant.name}” with you",
@@ -128,7 +144,6 @@ def send_invitation_email(invitation: Invitation, link: str) -> bool:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )
-    return True
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -69,8 +69,12 @@ def plant_share(request, pk):
                 emailed = sharing.send_invitation_email(invitation, link)
                 _remember_new_link(request, plant, "invitation", sharing.invitation_path(token),
                                    invitation.invitee, emailed)
-                messages.success(request, f"Invitation for {invitation.invitee} created"
-                                          f"{' and emailed' if emailed else ''}.")
+                if emailed or not invitation.email:
+                    messages.success(request, f"Invitation for {invitation.invitee} created"
+                                              f"{' and emailed' if emailed else ''}.")
+                else:
+                    messages.warning(request, f"Invitation for {invitation.invitee} created, but the email could "
+                                              "not be sent. Copy the link below and send it yourself.")
                 return redirect("plant_share", pk=plant.pk)
         return _render_share(request, plant, invite_form=form)
     return _render_share(request, plant)

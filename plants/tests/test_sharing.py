@@ -57,6 +57,19 @@ def test_invite_by_email_stores_only_the_hash_and_mails_the_link(client, owner, 
     assert "grandma@example.com" in page
 
 
+def test_a_mail_server_failure_keeps_the_invitation_and_shows_the_link(client, owner, plant, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr(sharing, "send_mail", refuse)
+    client.force_login(owner)
+    response = client.post(share_url(plant), {"who": "grandma@example.com", "role": "viewer"}, follow=True)
+    page = response.content.decode()
+    assert "the email could not be sent" in page
+    assert TOKEN_IN_URL.search(page)
+    assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
 def test_new_link_is_shown_once(client, owner, plant):
     invite_by_post(client, owner, plant, "grandma@example.com")
     again = client.get(share_url(plant)).content.decode()
