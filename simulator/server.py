@@ -253,7 +253,17 @@ class SimulatorServer:
         if httpd is None:
             return
         if thread is not None:
-            httpd.shutdown()
+            # shutdown() waits for the serve loop to poll; a connection wakes it up at once.
+            stopper = threading.Thread(target=httpd.shutdown, daemon=True)
+            stopper.start()
+            for _ in range(500):
+                if not stopper.is_alive():
+                    break
+                try:
+                    socket.create_connection((self.host, self.port), timeout=0.2).close()
+                except OSError:
+                    pass
+                stopper.join(0.01)
             thread.join(timeout=5)
         httpd.close_all()
         httpd.server_close()
