@@ -9,7 +9,7 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["simulator.testing", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

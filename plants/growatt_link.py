@@ -223,7 +223,7 @@ class AccountLink:
         if user_id:
             account.growatt_user_id = str(user_id)
         GrowattAccount.objects.filter(pk=account.pk).update(
-            session_data=GrowattAccount._meta.get_field("session_data").get_prep_value(account.session_data),
+            session_data=account.session_data,  # update() encrypts through the field
             session_generation=F("session_generation") + 1,
             growatt_user_id=account.growatt_user_id,
         )
@@ -238,5 +238,5 @@ class AccountLink:
         if current != self.account.session_data:
             self.account.session_data = current
             GrowattAccount.objects.filter(pk=self.account.pk, session_generation=self._generation).update(
-                session_data=GrowattAccount._meta.get_field("session_data").get_prep_value(current)
+                session_data=current
             )

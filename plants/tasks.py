@@ -51,7 +51,10 @@ def enqueue_sync(account: GrowattAccount) -> None:
 
 def _sync_on_worker_start(sender=None, **kwargs):
     """A worker that starts dispatches right away, so a fresh demo shows data within a minute."""
-    dispatch_due_syncs.delay()
+    from django.conf import settings
+
+    if settings.GROWATT_DISPATCH_ON_WORKER_START:
+        dispatch_due_syncs.delay()
 
 
 try:  # pragma: no cover - wiring
