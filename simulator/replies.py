@@ -746,9 +746,9 @@ def _sum_totals(items) -> dict:
 
 def mix_detail(app, view: DeviceView, params: dict) -> dict:
     plant = view.plant
+    # Production and consumption of the whole system (an SPA sees the PV inverter through its meter),
+    # so the chart and the totals of this reply always agree.
     kind, _day, points, totals = _period(app, plant, params, view.snap.local_now)
-    sn = view.device.sn
-    own_pv = view.device.pv_kwp > 0
     chart = {}
     for key, p, energy in points:
         fmt = s2 if not energy else s1
@@ -756,7 +756,7 @@ def mix_detail(app, view: DeviceView, params: dict) -> dict:
             "pacToGrid": fmt(p["exp"]),
             "pacToUser": fmt(p["imp"]),
             "pdischarge": fmt(p["discharge"]),
-            "ppv": fmt(p.get("pv:" + sn, 0.0)) if own_pv else "0",
+            "ppv": fmt(p["pv"]),
             "sysOut": fmt(p["load"]),
         }
     split = _energy_split(totals)
