@@ -32,19 +32,29 @@ SINGLE_ZONE = {
     "cyprus": "Asia/Nicosia", "malta": "Europe/Malta", "iceland": "Atlantic/Reykjavik",
 }
 
-# Countries with several zones: the candidates, checked against the offset.
+# Countries with several zones: candidate zones with a representative (lat, lng),
+# filtered by the offset Growatt reports, then the nearest to the plant wins.
 MULTI_ZONE = {
-    "australia": ["Australia/Perth", "Australia/Darwin", "Australia/Adelaide", "Australia/Brisbane",
-                  "Australia/Sydney"],
-    "united states": ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-                      "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"],
-    "usa": ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"],
-    "canada": ["America/Halifax", "America/Toronto", "America/Winnipeg", "America/Edmonton",
-               "America/Vancouver"],
-    "brazil": ["America/Sao_Paulo", "America/Manaus", "America/Noronha"],
-    "mexico": ["America/Mexico_City", "America/Tijuana", "America/Cancun"],
-    "russia": ["Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok"],
+    "australia": {"Australia/Perth": (-31.95, 115.86), "Australia/Darwin": (-12.46, 130.84),
+                  "Australia/Adelaide": (-34.93, 138.60), "Australia/Brisbane": (-27.47, 153.03),
+                  "Australia/Sydney": (-33.87, 151.21), "Australia/Melbourne": (-37.81, 144.96),
+                  "Australia/Hobart": (-42.88, 147.33)},
+    "united states": {"America/New_York": (40.71, -74.01), "America/Chicago": (41.88, -87.63),
+                      "America/Denver": (39.74, -104.99), "America/Phoenix": (33.45, -112.07),
+                      "America/Los_Angeles": (34.05, -118.24), "America/Anchorage": (61.22, -149.90),
+                      "Pacific/Honolulu": (21.31, -157.86)},
+    "canada": {"America/Halifax": (44.65, -63.57), "America/Toronto": (43.65, -79.38),
+               "America/Winnipeg": (49.90, -97.14), "America/Edmonton": (53.55, -113.49),
+               "America/Vancouver": (49.28, -123.12)},
+    "brazil": {"America/Sao_Paulo": (-23.55, -46.63), "America/Manaus": (-3.12, -60.02),
+               "America/Noronha": (-3.85, -32.42)},
+    "mexico": {"America/Mexico_City": (19.43, -99.13), "America/Tijuana": (32.51, -117.04),
+               "America/Cancun": (21.16, -86.85)},
+    "russia": {"Europe/Moscow": (55.76, 37.62), "Asia/Yekaterinburg": (56.84, 60.61),
+               "Asia/Novosibirsk": (55.01, 82.93), "Asia/Vladivostok": (43.12, 131.89)},
 }
+MULTI_ZONE["usa"] = MULTI_ZONE["united states"]
+MULTI_ZONE["us"] = MULTI_ZONE["united states"]
 
 
 def _standard_offset_hours(zone: str) -> float:
@@ -71,13 +81,13 @@ def infer_timezone(country: str | None = None, offset: float | None = None,
     if key in MULTI_ZONE:
         candidates = MULTI_ZONE[key]
         if offset is not None:
-            for zone in candidates:
-                if abs(_standard_offset_hours(zone) - offset) < 0.51:
-                    return zone
-        if longitude is not None:
-            # Nearest by the zone's standard meridian (15° per hour).
-            return min(candidates, key=lambda zone: abs(_standard_offset_hours(zone) * 15 - longitude))
-        return candidates[0]
+            matching = {zone: where for zone, where in candidates.items()
+                        if abs(_standard_offset_hours(zone) - offset) < 0.26}
+            candidates = matching or candidates
+        if latitude is not None and longitude is not None:
+            return min(candidates, key=lambda zone: (candidates[zone][0] - latitude) ** 2
+                       + (candidates[zone][1] - longitude) ** 2)
+        return next(iter(candidates))
     if offset is not None:
         return _fixed_zone(offset)
     if longitude is not None:

@@ -21,7 +21,7 @@ def manage(*args: str) -> None:
 
 
 def main() -> int:
-    port = os.environ.setdefault("PORT", "8000")
+    port = os.environ.setdefault("WEB_PORT", "8000")
     sim_port = os.environ.setdefault("SIM_PORT", "8081")
     os.environ.setdefault("GROWATT_DEMO_SERVER", f"http://127.0.0.1:{sim_port}/")
     manage("migrate", "--noinput", "-v", "0")
