@@ -36,7 +36,7 @@ from .world import World
 COOKIE = "JSESSIONID"
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
-CACHE_LIMIT = 50_000
+CACHE_LIMIT = 20_000  # replies per 5-minute sample; the cache empties at every new sample
 
 # ---------------------------------------------------------------------------
 # Requests and responses
@@ -205,6 +205,7 @@ class SimulatorApp:
         self.stats_data = Stats()
         self.cache_enabled = cache
         self._cache: dict = {}
+        self._cache_epoch: tuple = ()
         self.clock_offsets: dict[str, float] = {}  # device clock vs plant-local time (pf_sys_year)
         self._routes = self._build_routes()
 
@@ -367,7 +368,11 @@ class SimulatorApp:
         ctx = Ctx(self, req, username, now)
         cache_key = None
         if cacheable and self.cache_enabled and "stale_today" not in faults:
-            cache_key = (route, tuple(sorted(req.params.items())), username, int(now // 300), self.world.version)
+            epoch = (int(now // 300), self.world.version)
+            if epoch != self._cache_epoch:  # a new 5-minute sample or a write: start afresh
+                self._cache_epoch = epoch
+                self._cache = {}
+            cache_key = (route, tuple(sorted(req.params.items())), username, epoch)
             hit = self._cache.get(cache_key)
             if hit is not None:
                 resp = Response(hit[0], hit[1], hit[2])
