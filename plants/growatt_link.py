@@ -84,6 +84,7 @@ class AccountLink:
         self.api = api or make_api(account)
         self.requests = 0
         self.logins = 0
+        self.resends = 0  # requests repeated because the session had expired
         self._generation = account.session_generation
         session = account.session
         if session:
@@ -113,6 +114,7 @@ class AccountLink:
                     raise
                 renewed = True
                 self.renew_session()
+                self.resends += 1
             except GrowattError as exc:
                 if not exc.retryable or attempt >= retries:
                     raise
