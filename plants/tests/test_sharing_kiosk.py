@@ -40,9 +40,10 @@ def test_kiosk_shows_the_plant_without_login(client, plant, kiosk):
     html = page.content.decode()
     assert "Sunny Roof" in html
     assert f'data-live-url="/kiosk/{token}/live.json"' in html
-    assert live.json()["pv_w"] == plant.live_pv_w
-    series = day.json()["series"]
-    assert series["ts"] and len(series["ts"]) == len(series["pv_w"]) == len(series["soc"])
+    assert live.json()["values"]["pv_w"] == plant.live_pv_w
+    chart = day.json()
+    assert chart["x"] and all(len(series["values"]) == len(chart["x"]) for series in chart["series"])
+    assert chart["date"] == plant.local_today().isoformat()
     assert page["Cache-Control"] == "no-store" and "noindex" in page["X-Robots-Tag"]
 
 
@@ -65,12 +66,26 @@ def test_kiosk_shows_no_serials_settings_account_or_other_plants(client, owner, 
 def test_kiosk_json_has_only_what_the_page_shows(client, kiosk):
     _, token = kiosk
     live = client.get(f"/kiosk/{token}/live.json").json()
-    assert set(live) == {"plant", "updated", "stale", "today_pv_kwh", "pv_w", "load_w", "grid_import_w",
-                         "grid_export_w", "battery_charge_w", "battery_discharge_w", "soc"}
+    assert set(live) == {"updated_at", "updated_text", "updated_time", "stale", "has_data", "has_battery",
+                         "values", "text", "flow"}
+    assert set(live["values"]) <= {"pv_w", "load_w", "grid_import_w", "grid_export_w", "grid_w", "battery_charge_w",
+                                   "battery_discharge_w", "battery_w", "soc", "today_pv_kwh", "total_pv_kwh"}
     day = client.get(f"/kiosk/{token}/day.json").json()
-    assert set(day) == {"date", "timezone", "series"}
-    assert set(day["series"]) == {"ts", "pv_w", "load_w", "grid_import_w", "grid_export_w", "battery_charge_w",
-                                  "battery_discharge_w", "soc"}
+    assert set(day) == {"kind", "title", "date", "timezone", "start", "end", "x", "series", "empty"}
+    for series in day["series"]:
+        assert set(series) <= {"key", "label", "unit", "values", "axis", "hidden"}
+
+
+def test_kiosk_payloads_drop_whatever_else_the_dashboard_builders_return(monkeypatch, plant):
+    from plants import charts, kiosk
+
+    real_live, real_day = charts.live_summary, charts.day_series
+    monkeypatch.setattr(charts, "live_summary", lambda p: {**real_live(p), "devices": ["SERIAL-1"]})
+    monkeypatch.setattr(charts, "day_series", lambda p, d: {
+        **real_day(p, d), "account": "olivia-growatt",
+        "series": [{**s, "serial": "SERIAL-1"} for s in real_day(p, d)["series"]]})
+    assert "SERIAL-1" not in json.dumps(kiosk.live(plant)) + json.dumps(kiosk.day(plant))
+    assert "olivia-growatt" not in json.dumps(kiosk.day(plant))
 
 
 def test_kiosk_token_is_stored_hashed(kiosk):
@@ -140,6 +155,9 @@ def test_kiosk_pages_need_few_queries(client, kiosk, django_assert_num_queries):
     # link + plant, usage update, today's samples
     with django_assert_num_queries(3):
         client.get(f"/kiosk/{token}/day.json")
-    # link + plant, usage update, today's energy
+    # link + plant, usage update (live values are on the plant row)
+    with django_assert_num_queries(2):
+        client.get(f"/kiosk/{token}/live.json")
+    # link + plant, usage update, the energy summary's one aggregate
     with django_assert_num_queries(3):
         client.get(f"/kiosk/{token}/")
