@@ -23,12 +23,11 @@ PLANT_LABELS = {
 }
 
 
-def _slot_meanings(first_slot_label: str = "Slot") -> list[str]:
+def _slot_meanings() -> list[str]:
     out = []
     for n in (1, 2, 3):
-        out += [f"{first_slot_label} {n} start hour", f"{first_slot_label} {n} start minute",
-                f"{first_slot_label} {n} end hour", f"{first_slot_label} {n} end minute",
-                f"{first_slot_label} {n} on (1) / off (0)"]
+        out += [f"Window {n} start hour", f"Window {n} start minute", f"Window {n} end hour",
+                f"Window {n} end minute", f"Window {n} on (1) / off (0)"]
     return out
 
 
@@ -51,32 +50,54 @@ def param_rows(setting_type: str, params) -> list[dict]:
     ]
 
 
-def schedule_lines(value: dict | None, setting_type: str) -> list[str]:
+def schedule_items(value: dict | None, setting_type: str) -> list[tuple[str, str]]:
+    """``[("Power", "80 %"), ("Stop charging at", "90 %"), ..., ("Window 1", "23:30–05:30")]``."""
     if not isinstance(value, dict):
         return []
-    what = "charge" if setting_type in (MIX_CHARGE, SPA_CHARGE) else "discharge"
-    lines = [f"Power {value.get('power')} %, stop {what} at {value.get('stop_soc')} %"]
+    what = "charging" if setting_type in (MIX_CHARGE, SPA_CHARGE) else "discharging"
+    items = [("Power", f"{value.get('power')} %"), (f"Stop {what} at", f"{value.get('stop_soc')} %")]
     if "ac_charge" in value:
-        lines.append("Charging from the grid " + ("allowed" if value.get("ac_charge") else "off"))
+        items.append(("Charge from the grid", "yes" if value.get("ac_charge") else "no"))
     for n, slot in enumerate(value.get("slots") or [], start=1):
         if not isinstance(slot, dict):
             continue
         if slot.get("enabled"):
             over = " (over midnight)" if str(slot.get("end")) < str(slot.get("start")) else ""
-            lines.append(f"Slot {n}: {slot.get('start')}–{slot.get('end')}{over}")
+            items.append((f"Window {n}", f"{slot.get('start')}–{slot.get('end')}{over}"))
         else:
-            lines.append(f"Slot {n}: off")
-    return lines
+            items.append((f"Window {n}", "off"))
+    return items
 
 
-def value_lines(setting_type: str, value) -> list[str]:
-    """A stored old/new value as short lines of text."""
+def items(setting_type: str, value) -> list[tuple[str, str]]:
+    """A stored old/new/read-back value as labelled short texts."""
     if value is None:
         return []
     if setting_type in (MIX_CHARGE, MIX_DISCHARGE, SPA_CHARGE):
-        return schedule_lines(value, setting_type)
+        return schedule_items(value, setting_type)
     if setting_type == CLOCK and isinstance(value, dict):
-        return [str(value.get("inverter_time") or "unknown")]
+        return [("Inverter time", str(value.get("inverter_time") or "unknown"))]
     if setting_type == PLANT_SETTINGS and isinstance(value, dict):
-        return [f"{PLANT_LABELS.get(k, k)}: {'—' if v in (None, '') else v}" for k, v in value.items()]
-    return [str(value)]
+        return [(PLANT_LABELS.get(k, k), "—" if v in (None, "") else str(v)) for k, v in value.items()]
+    return [("Value", str(value))]
+
+
+def value_lines(setting_type: str, value) -> list[str]:
+    return [f"{label}: {text}" for label, text in items(setting_type, value)]
+
+
+def compare(setting_type: str, old, new) -> list[dict]:
+    """Rows ``{"label", "old", "new", "changed"}`` over the labels of both values, in order."""
+    old_items, new_items = dict(items(setting_type, old)), dict(items(setting_type, new))
+    labels = list(new_items) + [label for label in old_items if label not in new_items]
+    return [
+        {"label": label, "old": old_items.get(label, "—" if old is not None else "not known"),
+         "new": new_items.get(label, "—"),
+         "changed": old is None or old_items.get(label) != new_items.get(label)}
+        for label in labels
+    ]
+
+
+def changes(setting_type: str, old, new) -> list[dict]:
+    """Only the rows that differ: what the change log shows."""
+    return [row for row in compare(setting_type, old, new) if row["changed"]]

@@ -106,15 +106,15 @@ class ScheduleForm(forms.Form):
             start, end = data.get(start_key), data.get(end_key)
             if enabled:
                 if start is None:
-                    self.add_error(start_key, f"Slot {n} is on: enter when it starts.")
+                    self.add_error(start_key, f"Window {n} is on: enter when it starts.")
                 if end is None:
-                    self.add_error(end_key, f"Slot {n} is on: enter when it ends.")
+                    self.add_error(end_key, f"Window {n} is on: enter when it ends.")
                 if start is None or end is None:
                     slots.append(None)
                     continue
                 if start == end:
-                    self.add_error(end_key, f"Slot {n} would start and end at {start:%H:%M}. "
-                                            "Pick an end time, or switch the slot off.")
+                    self.add_error(end_key, f"Window {n} would start and end at {start:%H:%M}. "
+                                            "Pick an end time, or switch the window off.")
                     slots.append(None)
                     continue
             slots.append(TimeSlot(start or dt.time(0, 0), end or dt.time(0, 0), enabled))
@@ -124,8 +124,8 @@ class ScheduleForm(forms.Form):
             for n_b, b in enabled[i + 1:]:
                 if a.overlaps(b):
                     self.add_error(f"slot{n_b}_start",
-                                   f"Slot {n_b} ({b.start:%H:%M}–{b.end:%H:%M}) overlaps slot {n_a} "
-                                   f"({a.start:%H:%M}–{a.end:%H:%M}). Enabled slots must not overlap.")
+                                   f"Window {n_b} ({b.start:%H:%M}–{b.end:%H:%M}) overlaps window {n_a} "
+                                   f"({a.start:%H:%M}–{a.end:%H:%M}). Windows that are on must not overlap.")
         if self.errors or any(s is None for s in slots):
             return data
 

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import re
 import secrets
-from itertools import zip_longest
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,10 +129,6 @@ def _entry_for(plant: Plant, entry_pk: int) -> SettingChange:
     return get_object_or_404(SettingChange.objects.select_related("device", "user"), pk=entry_pk, plant=plant)
 
 
-def _compare(old_lines: list[str], new_lines: list[str]) -> list[tuple[str, str, bool]]:
-    return [(old or "", new or "", old != new) for old, new in zip_longest(old_lines, new_lines)]
-
-
 def _reverts(plant: Plant, raw) -> SettingChange | None:
     if not raw or not str(raw).isdigit():
         return None
@@ -151,12 +146,17 @@ def _clock_info(plant: Plant, device: Device, reading: Reading) -> dict:
     if inverter is None:
         inverter = parse_inverter_time(device.detail or {})
         source = "detail"
-    local_now = plant.local_now().replace(tzinfo=None, microsecond=0)
-    info = {"inverter": inverter, "local_now": local_now, "source": source if inverter else "", "drift": None}
+    aware_now = plant.local_now()
+    local_now = aware_now.replace(tzinfo=None, microsecond=0)
+    info = {"inverter": inverter, "local_now": local_now, "source": source if inverter else "", "drift": None,
+            "dst": bool(aware_now.dst())}
     if inverter is not None:
         seconds = int((inverter - local_now).total_seconds())
         info["drift"] = seconds
         info["drift_text"] = drift_text(seconds)
+        info["drift_amount"], _, info["drift_direction"] = info["drift_text"].partition(
+            " ahead " if seconds > 0 else " behind ")
+        info["drift_direction"] = ("ahead " if seconds > 0 else "behind ") + info["drift_direction"]
         info["drift_bad"] = abs(seconds) > 300
     return info
 
@@ -166,7 +166,13 @@ def drift_text(seconds: int) -> str:
         return "in step (less than a minute apart)"
     minutes, _ = divmod(abs(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    amount = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    days, hours_of_day = divmod(hours, 24)
+    if days >= 2:
+        amount = f"{days} days {hours_of_day} h"
+    elif hours:
+        amount = f"{hours} h {minutes} min"
+    else:
+        amount = f"{minutes} min"
     return f"{amount} {'ahead of' if seconds > 0 else 'behind'} plant time"
 
 
@@ -182,7 +188,8 @@ def schedules(request, pk):
     for device in schedule_devices:
         reading = read_device(link, device)
         currents = [current_schedule(kind, device, reading) for kind in KINDS_FOR_DEVICE[device.kind]]
-        rows = [timeline_row(c.kind.title, c.kind.bar_class, c.schedule) for c in currents]
+        rows = [timeline_row("Charge" if c.kind.bar_class == "charge" else "Discharge", c.kind.bar_class,
+                             c.schedule) for c in currents]
         cards.append({
             "device": device,
             "reading": reading,
@@ -249,8 +256,7 @@ def _render_schedule_preview(request, plant, role, device, kind, form: ScheduleF
         confirm_data["reverts"] = reverts.pk
     return render(request, "settings_ui/schedule_preview.html", _base(
         plant, role, "schedules", device=device, kind=kind, current=current, new=new, new_value=new_value,
-        compare=_compare(describe.schedule_lines(current.value, kind.setting_type),
-                         describe.schedule_lines(new_value, kind.setting_type)),
+        compare=describe.compare(kind.setting_type, current.value, new_value),
         timeline=[timeline_row("Now", kind.bar_class, current.schedule),
                   timeline_row("New", kind.bar_class, new)],
         params=describe.param_rows(kind.setting_type, params),
@@ -613,8 +619,8 @@ def _plain(name: str, raw):
 def audit_log(request, pk):
     plant, role = get_plant_for_user(request, pk)
     page = Paginator(SettingChange.objects.for_log(plant), 50).get_page(request.GET.get("page"))
-    entries = [{"entry": e, "old": describe.value_lines(e.setting_type, e.old_value),
-                "new": describe.value_lines(e.setting_type, e.new_value)} for e in page.object_list]
+    entries = [{"entry": e, "changes": describe.changes(e.setting_type, e.old_value, e.new_value)}
+               for e in page.object_list]
     return render(request, "settings_ui/audit_log.html", _base(
         plant, role, "audit", page=page, entries=entries, show_params=role != Role.VIEWER,
     ))
@@ -643,14 +649,17 @@ def audit_entry(request, pk, entry_pk):
                                              schedule_from_value(kind, entry.readback_value)))
             except ScheduleError:
                 pass
-    readback_lines = []
+    readback = None
     if isinstance(entry.readback_value, dict) and "error" not in entry.readback_value:
-        readback_lines = describe.value_lines(entry.setting_type, entry.readback_value)
+        readback = entry.readback_value
+    seen = dict(describe.items(entry.setting_type, readback))
+    rows = describe.compare(entry.setting_type, entry.old_value, entry.new_value)
+    for row in rows:
+        row["readback"] = seen.get(row["label"], "")
+        row["readback_differs"] = readback is not None and row["readback"] != row["new"]
     return render(request, "settings_ui/audit_entry.html", _base(
         plant, role, "audit", entry=entry, kind=kind, timeline=timeline,
-        old_lines=describe.value_lines(entry.setting_type, entry.old_value),
-        new_lines=describe.value_lines(entry.setting_type, entry.new_value),
-        readback_lines=readback_lines,
+        compare=rows, has_readback=readback is not None,
         params=describe.param_rows(entry.setting_type, entry.params), show_params=role != Role.VIEWER,
         reply_json="(none)" if entry.reply is None else json.dumps(entry.reply, indent=1, ensure_ascii=False),
     ))

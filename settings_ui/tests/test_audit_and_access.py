@@ -31,7 +31,9 @@ def test_log_lists_who_when_what_old_new_params_reply_and_read_back(owner_client
     page = owner_client.get(url("audit_log", plant))
     html = page.content.decode()
     assert page.status_code == 200 and html.count("Read back ✓") == 2
-    assert "olivia" in html and "Power 50 %, stop charge at 60 %" in html and "Slot 1: 02:00–05:00" in html
+    assert "olivia" in html
+    assert "<s>80 %</s> → <strong>60 %</strong>" in html  # stop SOC of the second change, old → new
+    assert "<s>01:00–04:00</s> → <strong>02:00–05:00</strong>" in html
     assert "50, 60, 1, 02, 00, 05, 00, 1" in html  # the exact params column
     detail = owner_client.get(url("audit_entry", plant, two_changes[1].pk)).content.decode()
     assert "inv_set_success" in detail and "param18" in detail and "Stop charging at SOC %" in detail
@@ -123,7 +125,7 @@ def test_viewer_sees_schedules_and_log_read_only_and_every_change_is_403(client,
     assert overview.status_code == 200
     html = overview.content.decode()
     assert "Window" in html and "Inverter clock" in html  # the schedules themselves are shown
-    assert "Change ac charge schedule" not in html and "Set the inverter clock" not in html
+    assert "Edit AC charge schedule" not in html and "Set the inverter clock" not in html
     assert "only the owner and editors can change them" in html
     assert "Plant settings" not in html  # the tab is hidden too
 

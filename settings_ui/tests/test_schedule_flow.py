@@ -120,7 +120,7 @@ def test_inline_errors_keep_what_was_typed_and_send_nothing(owner_client, plant,
     assert response.status_code == 200
     form = response.context["form"]
     assert "power" in form.errors
-    assert "overlaps slot 1" in form.errors["slot2_start"][0]
+    assert "overlaps window 1" in form.errors["slot2_start"][0]
     assert b'value="22:00"' in response.content and b'value="120"' in response.content
     assert fake_growatt.writes == []
 
