@@ -475,6 +475,7 @@ class PlantSync:
             if live.total_kwh is not None:
                 total = (total or 0.0) + live.total_kwh
         plant_points, device_points = fetch_day(self.link, plant, self.devices, today, today=True)
+        self._keep_soc(plant_points, today, live_values.get("live_soc"))
         store_day(plant, today, plant_points, device_points, complete=False)
         if plant_points:
             latest = plant_points[max(plant_points)]
@@ -494,6 +495,23 @@ class PlantSync:
         if total is not None:
             plant.total_pv_kwh = total
         plant.save()
+
+    def _keep_soc(self, points: dict[dt.datetime, dict], day: dt.date, live_soc: float | None) -> None:
+        """Most day charts carry no battery SOC: record the live SOC at the newest point and keep
+        what earlier cycles recorded, so the upsert does not blank it."""
+        if not points:
+            return
+        start, end = self.plant.day_bounds(day)
+        known = dict(
+            PowerSample.objects.filter(plant=self.plant, ts__gte=start, ts__lt=end, soc__isnull=False)
+            .values_list("ts", "soc")
+        )
+        for ts, row in points.items():
+            if row.get("soc") is None and ts in known:
+                row["soc"] = known[ts]
+        newest = points[max(points)]
+        if newest.get("soc") is None and live_soc is not None:
+            newest["soc"] = live_soc
 
     def missing_days(self) -> list[dt.date]:
         """Past plant-local days within the horizon that are absent or were never completed."""

@@ -230,3 +230,18 @@ def test_no_cookie_or_password_in_any_table_after_sync(demo_account, growatt_sim
                 text = " ".join(str(v) for v in row)
                 assert cookie not in text, table
                 assert hash_password("demo") not in text, table
+
+
+def test_live_soc_is_recorded_cycle_by_cycle_and_kept(demo_account, growatt_sim, time_machine):
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    sync_account(demo_account.pk, backfill=False)
+    plant = Plant.objects.get(account=demo_account, devices__kind="mix")
+    first = PowerSample.objects.filter(plant=plant, soc__isnull=False).count()
+    assert first >= 1
+    for n in range(1, 4):
+        time_machine.move_to(start + dt.timedelta(minutes=5 * n), tick=False)
+        sync_account(demo_account.pk, force=True, backfill=False)
+    socs = PowerSample.objects.filter(plant=plant, soc__isnull=False)
+    assert socs.count() >= first + 2  # earlier cycles' values survive later upserts
+    assert all(0 <= s <= 100 for s in socs.values_list("soc", flat=True))
