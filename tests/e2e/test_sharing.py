@@ -19,12 +19,6 @@ from tests.browser import shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-try:  # until the root conftest lists simulator.testing in pytest_plugins
-    from simulator.testing import growatt_sim, growatt_sim_options  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-
-
 def csrf_post(page, url: str):
     """POST from the browser's own session with a valid CSRF token, as a hand-made request would."""
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
