@@ -417,3 +417,19 @@ def test_change_log_shows_parameters_and_replies_only_to_those_who_may_change_se
         assert "Stop" in html or "stop" in html  # everyone sees what changed
         assert ("param-marker-7731" in html) is sees_parameters
     assert ("reply-marker-9917" in pages[1].content.decode()) is sees_parameters
+
+
+def test_a_member_cannot_reach_another_plants_objects_through_the_shared_plant(client, owner, viewer, plant):
+    from settings_ui.models import SettingChange
+
+    share(plant, viewer)
+    other = make_plant(owner, name="Holiday Flat", devices=1)  # the owner's, not shared
+    device = other.devices.get()
+    entry = SettingChange.objects.create(plant=other, device=device, user=owner, outcome="success",
+                                         setting_type="mix_ac_charge_time_period", params=["1"])
+    client.force_login(viewer)
+    for url in (reverse("device_detail", args=[plant.pk, device.pk]),
+                reverse("device_chart_day", args=[plant.pk, device.pk]),
+                reverse("settings_ui:audit_entry", args=[plant.pk, entry.pk]),
+                reverse("plant_detail", args=[other.pk])):
+        assert client.get(url).status_code == 404, url
