@@ -6,6 +6,8 @@ sending and recording leaves a trace; it is then completed with the reply and th
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -25,6 +27,10 @@ SETTING_LABELS = {
     MIX_DISCHARGE: "Discharge schedule",
     SPA_CHARGE: "AC charge schedule (AC-coupled)",
 }
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
 
 
 class SettingChangeQuerySet(models.QuerySet):
@@ -79,7 +85,7 @@ class SettingChange(models.Model):
     reverts = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="reverted_by")
     # One confirm click, one row: a second POST of the same preview finds this and sends nothing.
-    token = models.CharField(max_length=40, unique=True)
+    token = models.CharField(max_length=40, unique=True, default=new_token)
 
     objects = SettingChangeQuerySet.as_manager()
 

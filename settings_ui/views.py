@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,7 +34,7 @@ from settings_ui.forms import (
     format_value,
     normalise_current,
 )
-from settings_ui.models import CLOCK, PLANT_SETTINGS, Acknowledgement, SettingChange
+from settings_ui.models import CLOCK, PLANT_SETTINGS, Acknowledgement, SettingChange, new_token
 from settings_ui.readback import (
     Current,
     Reading,
@@ -87,10 +86,6 @@ def _device(plant: Plant, device_pk: int, kinds) -> Device:
 
 def _link(plant: Plant) -> AccountLink:
     return AccountLink(plant.account)
-
-
-def _new_token() -> str:
-    return secrets.token_hex(16)
 
 
 def _needs_ack(request) -> bool:
@@ -251,7 +246,7 @@ def _render_schedule_preview(request, plant, role, device, kind, form: ScheduleF
     new = form.schedule
     params = new.to_params()  # exactly what confirm sends (it rebuilds the same list)
     new_value = schedule_value(new)
-    confirm_data = {**form_data(kind, new_value), "fingerprint": current.fingerprint, "token": _new_token()}
+    confirm_data = {**form_data(kind, new_value), "fingerprint": current.fingerprint, "token": new_token()}
     if reverts is not None:
         confirm_data["reverts"] = reverts.pk
     return render(request, "settings_ui/schedule_preview.html", _base(
@@ -396,7 +391,7 @@ def clock_preview(request, pk, device_pk):
         plant, role, "schedules", device=device, clock=info,
         params=describe.param_rows(CLOCK, params),
         op="spaSetApi" if device.kind == Device.Kind.SPA else "mixSetApiNew",
-        hidden=_hidden({"token": _new_token()}),
+        hidden=_hidden({"token": new_token()}),
     ))
 
 
@@ -504,7 +499,7 @@ def _render_plant_preview(request, plant, role, form: PlantSettingsForm, reply: 
             for name, (old, new) in changes.items()]
     confirm = {name: format_value(value) if value is not None else ""
                for name, value in form.cleaned_data.items() if name in PLANT_FIELDS}
-    confirm.update({"fingerprint": _plant_fingerprint(reply), "token": _new_token()})
+    confirm.update({"fingerprint": _plant_fingerprint(reply), "token": new_token()})
     if reverts is not None:
         confirm["reverts"] = reverts.pk
     sent = full_plant_form(reply, changed)
