@@ -96,14 +96,22 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, json.JSONDecodeError) as exc:
         print(f"simulator: bad fault spec: {exc}", file=sys.stderr)
         return 2
-    sim = SimulatorServer(
-        scenario=args.scenario, seed=args.seed, speed=args.speed, start=args.start, host=args.host,
-        port=args.port, faults=faults, session_lifetime=args.session_lifetime,
-        login_allowance=args.login_allowance, login_window=args.login_window,
-        scale_accounts=args.accounts, scale_plants=args.plants_per_account, lock_hours=args.lock_hours,
-        expired_mode=args.expired_mode, cache=not args.no_cache, verbose=args.verbose,
-    )
-    sim.bind()
+    try:
+        sim = SimulatorServer(
+            scenario=args.scenario, seed=args.seed, speed=args.speed, start=args.start, host=args.host,
+            port=args.port, faults=faults, session_lifetime=args.session_lifetime,
+            login_allowance=args.login_allowance, login_window=args.login_window,
+            scale_accounts=args.accounts, scale_plants=args.plants_per_account, lock_hours=args.lock_hours,
+            expired_mode=args.expired_mode, cache=not args.no_cache, verbose=args.verbose,
+        )
+    except ValueError as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sim.bind()
+    except OSError as exc:
+        print(f"simulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     world = sim.world
     print(f"Growatt simulator on {sim.url} - scenario {args.scenario}, seed {args.seed}, "
           f"speed {args.speed:g}, simulated now {sim.clock.now().isoformat(timespec='seconds')}", flush=True)

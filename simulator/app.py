@@ -344,7 +344,9 @@ class SimulatorApp:
                 return Response.html(R.WAF_PAGE.format(request_id=secrets.token_hex(12)), 405)
             if faults.fires("http_500", now_ts=now, **scope):
                 self._fault("http_500")
-                return Response.html(R.ERROR_500_PAGE, 500)
+                spec = faults.get("http_500")
+                status = spec.status if spec is not None else 500
+                return Response.html(R.ERROR_500_PAGE.replace("500", str(status)), status)
         table = self._routes.get(req.path)
         if table is None:
             return Response.html(R.NOT_FOUND_PAGE.format(path=req.path), 404)

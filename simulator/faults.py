@@ -9,6 +9,7 @@ A fault spec is any of
 * ``{"after": 5, "next": 1}`` - let 5 eligible requests pass, then fire once;
 * ``{"from": ISO, "until": ISO}`` - only inside a window of simulated time
   (combined with p/next/every; alone it means always inside the window);
+* ``http_500`` also takes ``"status"`` (502, 503, ...; default 500);
 
 each optionally narrowed with ``"accounts": ["demo"]`` (by username) and
 ``"paths": ["newMixApi.do"]`` (request path, or "path?op=..." for one op).
@@ -46,6 +47,7 @@ class FaultSpec:
     seconds: float = 0.0  # latency only
     jitter: float = 0.0  # latency only
     minutes: float = 10.0  # stale_today only
+    status: int = 500  # http_500 only: 502, 503, 504 ... work too
     seen: int = 0
     fired: int = 0
     raw: object = field(default=None, repr=False)
@@ -79,6 +81,8 @@ class FaultSpec:
             out["paths"] = list(self.paths)
         if self.name == "stale_today":
             out["minutes"] = self.minutes
+        if self.name == "http_500" and self.status != 500:
+            out["status"] = self.status
         out["fired"] = self.fired
         return out
 
@@ -111,7 +115,7 @@ def parse_spec(name: str, value) -> FaultSpec | None:
     if not isinstance(value, dict):
         raise ValueError(f"{name}: expected a probability or an object")
     unknown = set(value) - {"p", "probability", "next", "every", "after", "from", "until", "accounts",
-                            "paths", "minutes"}
+                            "paths", "minutes", "status"}
     if unknown:
         raise ValueError(f"{name}: unknown keys {sorted(unknown)}")
     spec.p = float(value.get("p", value.get("probability", 0.0)))
@@ -130,6 +134,10 @@ def parse_spec(name: str, value) -> FaultSpec | None:
         spec.until = parse_instant(value["until"]).timestamp()
     if "minutes" in value:
         spec.minutes = float(value["minutes"])
+    if "status" in value:
+        spec.status = int(value["status"])
+        if not 500 <= spec.status <= 599:
+            raise ValueError(f"{name}: status must be a 5xx code")
     _scope(spec, value)
     if not spec.p and spec.next is None and not spec.every:
         # only a window (or only a scope) given: always, inside it

@@ -36,6 +36,13 @@ def test_http_500_for_the_next_two_requests(growatt_sim, demo):
     assert "http_500" not in growatt_sim.faults  # spent
 
 
+def test_other_5xx_statuses(growatt_sim, demo):
+    growatt_sim.faults["http_500"] = {"next": 1, "status": 503}
+    assert mix_info(demo, growatt_sim).status_code == 503
+    with pytest.raises(ValueError):
+        growatt_sim.faults["http_500"] = {"status": 404}
+
+
 def test_waf_405_html_page(growatt_sim, demo):
     growatt_sim.faults["waf_405"] = {"next": 1}
     r = mix_info(demo, growatt_sim)
