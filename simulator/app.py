@@ -515,7 +515,7 @@ class SimulatorApp:
         zone = self.world.plants[account.plant_ids[0]].zone if account.plant_ids else UTC
         prev_text = datetime.fromtimestamp(previous or now, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         sid = self.new_session(username, now)
-        resp = Response.json(R.login_ok(self, account, "", prev_text))
+        resp = Response.json(R.login_ok(self, account, prev_text))
         resp.headers.append(("Set-Cookie", f"{COOKIE}={sid}; Path=/; HttpOnly"))
         return resp
 

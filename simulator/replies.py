@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import calendar
 import struct
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from .physics import LABELS, SAMPLES, Snapshot
+from .physics import LABELS, Snapshot
 
 # ---------------------------------------------------------------------------
 # Formatting
@@ -164,12 +164,6 @@ class DeviceView:
             return 5 if self.ppv <= 0 else 6
         return 1
 
-    def today(self, q: str) -> float:
-        return self.snap.today.get(q, 0.0)
-
-    def life(self, q: str) -> float:
-        return self.snap.life.get(q, 0.0)
-
 
 def period_money(plant, kwh: float) -> float:
     return kwh * plant.income_per_kwh
@@ -180,7 +174,7 @@ def period_money(plant, kwh: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-def login_ok(app, account, now_local_text: str, previous_login: str) -> dict:
+def login_ok(app, account, previous_login: str) -> dict:
     plants = app.world.account_plants(account.username)
     return {"back": {
         "data": [{"plantName": p.display_name, "plantId": p.id} for p in plants],
@@ -348,8 +342,9 @@ def plant_detail(app, plant, params: dict, now_local: datetime) -> dict:
         this_year = now_local.year
         energy = 0.0
         for y in range(this_year - 5, this_year + 1):
-            value = sum(t["pv"] for t in physics.year_totals(plant, y, now_local).values()) if y >= \
-                plant.create_date.year else 0.0
+            value = 0.0
+            if y >= plant.create_date.year:
+                value = sum(t["pv"] for t in physics.year_totals(plant, y, now_local).values())
             data[str(y)] = s1(value)
             energy += value
     return {"back": {
@@ -948,9 +943,3 @@ BAD_OP_PAGE = """<!doctype html><html lang="en"><head><title>HTTP Status 400 –
 </body></html>
 """
 
-
-def previous_day(day: date) -> date:
-    return day - timedelta(days=1)
-
-
-__all__ = ["SAMPLES"]
