@@ -95,6 +95,11 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _cell(value: float | None) -> str:
+    """A table cell: kWh with one decimal, or a dash."""
+    return "–" if value is None else f"{value:.1f}"
+
+
 def _net(positive: float | None, negative: float | None) -> float | None:
     if positive is None and negative is None:
         return None
@@ -197,7 +202,7 @@ def day_series(plant: Plant, day: dt.date) -> dict[str, Any]:
     rows = list(PowerSample.objects.filter(plant=plant, ts__gte=start, ts__lt=end).order_by("ts")
                 .values_list(*DAY_COLUMNS))
     x, pv, load, grid, battery, soc = [], [], [], [], [], []
-    has_battery = False
+    has_battery = has_soc = False
     for ts, pv_w, load_w, imp, exp, charge, discharge, soc_value in rows:
         x.append(epoch(ts))
         pv.append(_round(pv_w))
@@ -205,7 +210,8 @@ def day_series(plant: Plant, day: dt.date) -> dict[str, Any]:
         grid.append(_round(_net(imp, exp)))
         battery.append(_round(_net(discharge, charge)))
         soc.append(_round(soc_value))
-        has_battery = has_battery or soc_value is not None or charge is not None or discharge is not None
+        has_battery = has_battery or charge is not None or discharge is not None
+        has_soc = has_soc or soc_value is not None
     series = [
         {"key": "pv", "label": "Solar", "unit": "W", "values": pv},
         {"key": "load", "label": "Home", "unit": "W", "values": load},
@@ -213,6 +219,7 @@ def day_series(plant: Plant, day: dt.date) -> dict[str, Any]:
     ]
     if has_battery:
         series.append({"key": "battery", "label": "Battery", "unit": "W", "values": battery})
+    if has_soc:
         series.append({"key": "soc", "label": "Battery charge", "unit": "%", "values": soc, "axis": "right"})
     return {
         "kind": "day",
@@ -255,7 +262,8 @@ def month_series(plant: Plant, year: int, month: int) -> dict[str, Any]:
             values[name].append(_round(row[name], 2) if row else None)
         if row:
             table.append({"date": day.isoformat(), "label": f"{day:%a} {day.day}", "complete": row["complete"],
-                          **{name: _round(row[name], 2) for name in ENERGY_FIELDS}})
+                          **{name: _round(row[name], 2) for name in ENERGY_FIELDS},
+                          "cells": [_cell(row[name]) for name in ENERGY_FIELDS]})
     return {
         "kind": "month",
         "title": f"{first:%B %Y}",
@@ -268,6 +276,8 @@ def month_series(plant: Plant, year: int, month: int) -> dict[str, Any]:
         "rows": table,
         "totals": {name: _round(sum(v for v in values[name] if v is not None), 2) if rows else None
                    for name in ENERGY_FIELDS},
+        "total_cells": [_cell(sum(v for v in values[name] if v is not None)) if rows else "–"
+                        for name in ENERGY_FIELDS],
         "empty": not rows,
     }
 
@@ -289,7 +299,8 @@ def year_series(plant: Plant, year: int) -> dict[str, Any]:
             values[name].append(_round(row[name], 1) if row else None)
         if row:
             table.append({"month": f"{year:04d}-{month:02d}", "label": calendar.month_name[month],
-                          "days": row["days"], **{name: _round(row[name], 1) for name in ENERGY_FIELDS}})
+                          "days": row["days"], **{name: _round(row[name], 1) for name in ENERGY_FIELDS},
+                          "cells": [_cell(row[name]) for name in ENERGY_FIELDS]})
     return {
         "kind": "year",
         "title": str(year),
@@ -301,6 +312,8 @@ def year_series(plant: Plant, year: int) -> dict[str, Any]:
         "rows": table,
         "totals": {name: _round(sum(v for v in values[name] if v is not None), 1) if sums else None
                    for name in ENERGY_FIELDS},
+        "total_cells": [_cell(sum(v for v in values[name] if v is not None)) if sums else "–"
+                        for name in ENERGY_FIELDS],
         "empty": not sums,
     }
 

@@ -143,6 +143,15 @@ def test_day_series_signs_grid_and_battery_towards_the_home(owner):
     assert values["soc"] == [60.0, 40.0]
 
 
+def test_day_series_leaves_out_series_without_any_value(owner):
+    plant = make_plant(owner, devices=0)
+    noon = dt.datetime(2026, 6, 15, 12, 0, tzinfo=plant.tz)
+    PowerSample.objects.create(plant=plant, ts=noon, pv_w=4000, load_w=500, grid_import_w=0, grid_export_w=2000,
+                               battery_charge_w=1500, battery_discharge_w=0, soc=None)
+    series = charts.day_series(plant, dt.date(2026, 6, 15))
+    assert [s["key"] for s in series["series"]] == ["pv", "load", "grid", "battery"]  # no SOC axis without SOC
+
+
 def test_day_series_of_a_day_without_samples_is_empty(owner):
     plant = make_plant(owner, devices=0)
     series = charts.day_series(plant, dt.date(2026, 1, 1))
