@@ -258,6 +258,7 @@ def _render_schedule_preview(request, plant, role, device, kind, form: ScheduleF
         op="spaSetApi" if kind.device_kind == Device.Kind.SPA else "mixSetApiNew",
         unchanged=same_schedule(current.value, new_value) and current.from_growatt,
         midnight=[(n, s) for n, s in enumerate(new.slots, start=1) if s.enabled and s.crosses_midnight],
+        solar_only=kind.has_ac_switch and not new.ac_charge and any(s.enabled for s in new.slots),
         changed_meanwhile=changed_meanwhile, reverts=reverts,
         hidden=_hidden(confirm_data), now_minute=_now_minute(plant),
         confirm_url=reverse("settings_ui:schedule_confirm", args=[plant.pk, device.pk, kind.slug]),

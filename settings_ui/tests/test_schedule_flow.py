@@ -267,3 +267,19 @@ def test_wrong_device_kind_or_other_plants_device_is_404(owner_client, plant, mi
     assert owner_client.get(url("schedule_edit", plant, mix.pk, "nonsense")).status_code == 404
     roof = plant.devices.get(serial="MIC0000003")
     assert owner_client.get(url("clock", plant, roof.pk)).status_code == 404
+
+
+def test_preview_points_out_windows_without_grid_charging(owner_client, plant, mix):
+    preview = owner_client.post(url("schedule_preview", plant, mix.pk, "charge"), charge_data(ac=False))
+    assert preview.context["solar_only"] and b"charges only from solar" in preview.content
+    with_grid = owner_client.post(url("schedule_preview", plant, mix.pk, "charge"), charge_data(ac=True))
+    assert not with_grid.context["solar_only"]
+
+
+def test_an_offline_inverter_is_pointed_out_before_changing_it(owner_client, plant, mix):
+    assert b"reports this inverter as offline" not in owner_client.get(url("schedule_edit", plant, mix.pk,
+                                                                           "charge")).content
+    mix.lost = True
+    mix.save()
+    assert b"reports this inverter as offline" in owner_client.get(url("schedule_edit", plant, mix.pk,
+                                                                       "charge")).content

@@ -252,3 +252,21 @@ def test_a_write_that_times_out_is_unknown_then_read_back_and_checked_again(
     entry.refresh_from_db()
     assert entry.readback == "matched"
     assert "the read-back shows the new values" in web.get(response.url).content.decode().lower()
+
+
+def test_a_locked_account_sends_nothing_and_says_so(web, synced_account, growatt_sim):
+    plant = plant_of(synced_account, "1001001")
+    mix = plant.devices.get(serial="SPH6A1B001")
+    growatt_sim.lock_account("demo")
+    growatt_sim.expire_sessions("demo")
+    edit = web.get(reverse("settings_ui:schedule_edit", args=[plant.pk, mix.pk, "charge"]))
+    assert edit.status_code == 200 and "locked this account" in edit.content.decode()
+    preview = web.post(reverse("settings_ui:schedule_preview", args=[plant.pk, mix.pk, "charge"]),
+                       window("02:00", "05:00", 80))
+    assert preview.status_code == 200
+    response = web.post(reverse("settings_ui:schedule_confirm", args=[plant.pk, mix.pk, "charge"]),
+                        hidden_fields(preview.content.decode()))
+    entry = SettingChange.objects.get()
+    assert entry.outcome == "error" and "locked this account" in entry.message
+    assert "Not sent." in web.get(response.url).content.decode()
+    assert not any(key.startswith("newTcpsetAPI.do") for key in growatt_sim.stats()["requestsPerEndpoint"])
