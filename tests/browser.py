@@ -84,11 +84,47 @@ def shot(page, name: str, full_page: bool = True) -> Path:
     return path
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test item, so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _screenshot_if_failed(request, page, suffix: str) -> None:
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in request.node.nodeid)
+        path = ARTIFACTS / "failures" / f"{name}-{suffix}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except Exception:  # a crashed page must not hide the test's own failure
+            pass
+
+
 @pytest.fixture
-def phone_page(browser, browser_context_args):
-    """A page 360 px wide, like a small phone."""
+def phone_page(browser, browser_context_args, request):
+    """A page 360 px wide, like a small phone (screenshot saved on failure, like ``page``)."""
     context = browser.new_context(**{**browser_context_args, "viewport": PHONE, "is_mobile": True,
                                      "has_touch": True})
     page = context.new_page()
     yield page
+    _screenshot_if_failed(request, page, "phone")
     context.close()
+
+
+@pytest.fixture
+def nojs_page(browser, browser_context_args, request):
+    """A desktop page with JavaScript switched off: what works without scripts."""
+    context = browser.new_context(**{**browser_context_args, "java_script_enabled": False})
+    page = context.new_page()
+    yield page
+    _screenshot_if_failed(request, page, "nojs")
+    context.close()
+
+
+def page_width(page) -> int:
+    """The document's scroll width: more than the viewport means the page scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")

@@ -282,6 +282,7 @@
 
   var charts = Array.prototype.map.call(document.querySelectorAll("[data-chart-url]"), function (el) {
     var chart = new Chart(el);
+    setStatus(el, "Loading the chart…");
     chart.load();
     if (document.visibilityState === "visible") chart.startRefresh();
     return chart;

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from plants.models import GrowattAccount, Plant, PowerSample
 from plants.tests.factories import make_account, make_plant, share
-from tests.browser import shot
+from tests.browser import page_width, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -193,18 +193,18 @@ def test_phone_screens(live_server, phone_page, login_as, owner, plants):
     login_as(page, owner)
     page.goto(live_server.url + "/")
     expect(page.locator(".plant-card")).to_have_count(3)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(page) <= 360
     shot(page, "dashboard-home-phone")
     for view in ("day", "month", "year"):
         page.goto(f"{live_server.url}/plants/{home.pk}/?view={view}")
         expect(page.locator("[data-chart-url]")).to_have_attribute("data-chart-state", "ready")
-        width = page.evaluate("document.documentElement.scrollWidth")
+        width = page_width(page)
         assert width <= 360, f"the {view} view scrolls sideways ({width}px)"
         shot(page, f"dashboard-plant-{view}-phone")
     device = home.devices.get(kind="mix")
     page.goto(f"{live_server.url}/plants/{home.pk}/devices/{device.pk}/")
     expect(page.locator("[data-chart-url]")).to_have_attribute("data-chart-state", "ready")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(page) <= 360
     shot(page, "dashboard-device-phone")
 
 
@@ -241,3 +241,28 @@ def test_pages_work_on_data_synced_from_the_simulator(live_server, page, login_a
         page.get_by_role("button", name="Download CSV").click()
     rows = read_csv(download_info.value.path())
     assert len(rows) - 1 == PowerSample.objects.for_day(hybrid, today).count() > 0
+
+
+def test_pages_work_without_javascript_except_the_charts(live_server, nojs_page, login_as, owner, plants):
+    page = nojs_page
+    home = plants["home"]
+    login_as(page, owner)
+    page.goto(live_server.url + "/")
+    expect(page.locator(f"#plant-{home.pk} [data-live=pv]")).to_have_text("3.42 kW")
+    page.goto(f"{live_server.url}/plants/{home.pk}/")
+    expect(page.locator(".flow [data-live=pv]")).to_have_text("3.42 kW")
+    shown = "el => getComputedStyle(el).display"  # CSS draws the direction from data-state
+    assert page.locator(".flow .link-grid .arrow-export").evaluate(shown) != "none"
+    assert page.locator(".flow .link-grid .arrow-import").evaluate(shown) == "none"
+    assert page.locator(".flow .link-battery .arrow-charge").evaluate(shown) != "none"
+    expect(page.locator("[data-chart-status]")).to_be_hidden()  # no "Loading…" that never ends
+    page.locator(".segmented").get_by_role("link", name="Month").click()
+    page.locator(".period-table summary").click()
+    expect(page.locator(".period-table tbody tr").first).to_be_visible()
+    page.get_by_role("link", name="Previous month").click()
+    expect(page.locator("#chart-title")).to_contain_text("Energy · ")
+    page.fill("#datenav-date", (home.local_today() - dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{live_server.url}/plants/{home.pk}/?view=month&date="
+                             f"{(home.local_today() - dt.timedelta(days=3)).isoformat()}")
+    shot(page, "dashboard-plant-month-nojs-desktop")
