@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "growattweb.middleware.csp_nonce",
+                "growattweb.context_processors.site",
             ],
         },
     },
@@ -99,7 +100,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-growattweb.sqlite3")}
+    # A file (not :memory:) so a Celery worker subprocess can share it in tests; one per test run,
+    # so two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("GROWATTWEB_TEST_DB", default=str(VAR_DIR / "test-dbs" / f"test-{os.getpid()}.sqlite3"))
+    }
+    (VAR_DIR / "test-dbs").mkdir(parents=True, exist_ok=True)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -496,6 +496,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"invitation to {self.plant_id} ({self.role})"
+
     def __repr__(self) -> str:  # never the token (we do not have it anyway)
         return f"<Invitation {self.pk} plant={self.plant_id} {self.status}>"
 
@@ -536,6 +539,9 @@ class KioskLink(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"kiosk link {self.label}"
 
     def __repr__(self) -> str:
         return f"<KioskLink {self.pk} plant={self.plant_id} {self.label!r}>"

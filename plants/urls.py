@@ -4,6 +4,7 @@ from plants import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
     path("accounts/growatt/", views.account_list, name="account_list"),
     path("accounts/growatt/add/", views.account_add, name="account_add"),
     path("accounts/growatt/<int:pk>/", views.account_detail, name="account_detail"),

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from growatt import GrowattError
 from plants.crypto import EncryptionKeyError
 from plants.forms import CredentialsForm, GrowattAccountForm
 from plants.growatt_link import AccountLink
 from plants.models import GrowattAccount, Plant
+from plants.sharing_forms import InviteSignupForm
 from plants.tasks import enqueue_sync
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ def get_own_account(request, pk) -> GrowattAccount:
 
 
 @login_required
+@require_GET
 def home(request):
     plants = list(Plant.objects.visible_to(request.user).for_cards())
     accounts = list(GrowattAccount.objects.filter(owner=request.user))
@@ -62,6 +66,7 @@ def home(request):
 
 
 @login_required
+@require_GET
 def account_list(request):
     accounts = GrowattAccount.objects.filter(owner=request.user).prefetch_related("plants")
     return render(request, "plants/account_list.html", {"accounts": accounts})
@@ -103,6 +108,7 @@ def account_add(request):
 
 
 @login_required
+@require_GET
 def account_detail(request, pk):
     account = get_own_account(request, pk)
     account.refresh_from_db()
@@ -184,3 +190,18 @@ def account_delete(request, pk):
     return render(request, "plants/account_confirm_delete.html", {
         "account": account, "plants": account.plants.all(),
     })
+
+
+def signup(request):
+    """Open sign-up, only when OPEN_SIGNUP is on (invitations have their own sign-up)."""
+    if not settings.OPEN_SIGNUP:
+        return render(request, "registration/signup_closed.html", status=404)
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = InviteSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Add your Growatt account to see your plants.")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})

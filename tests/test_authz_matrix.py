@@ -105,11 +105,12 @@ RULES: dict[str, Rule] = {
     "password_reset_confirm": Rule(lambda w: {"uidb64": "MQ", "token": "not-a-token"}, GET=PUBLIC, POST=PUBLIC),
     "password_reset_complete": Rule(GET=PUBLIC, POST=NOT_ALLOWED),
     # --- home and Growatt accounts (plants/urls.py) ----------------------------------------------
-    # These read-only pages accept any method (a POST just shows the page; nothing changes).
-    "home": Rule(GET=LOGGED_IN, POST=LOGGED_IN),
-    "account_list": Rule(GET=LOGGED_IN, POST=LOGGED_IN),
+    # Open sign-up is off by default: the page says so with a 404 (invitations have their own sign-up).
+    "signup": Rule(GET=everyone(404), POST=everyone(404)),
+    "home": Rule(GET=LOGGED_IN, POST=roles(LOGIN, 405, 405, 405, 405)),
+    "account_list": Rule(GET=LOGGED_IN, POST=roles(LOGIN, 405, 405, 405, 405)),
     "account_add": Rule(GET=LOGGED_IN, POST=LOGGED_IN),
-    "account_detail": Rule(account_kw, GET=OWN_ACCOUNT, POST=OWN_ACCOUNT),
+    "account_detail": Rule(account_kw, GET=OWN_ACCOUNT, POST=roles(LOGIN, 405, 405, 405, 405)),
     "account_test": Rule(account_kw, GET=WRONG_METHOD, POST=OWN_ACCOUNT_302),
     "account_credentials": Rule(account_kw, GET=WRONG_METHOD, POST=OWN_ACCOUNT_302),
     "account_sync_now": Rule(account_kw, GET=WRONG_METHOD, POST=OWN_ACCOUNT_302),
