@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from plants import charts
 from plants.csv_export import ExportForm, export_error_response, export_response
@@ -237,7 +237,7 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_detail(request, pk):
     plant, role = get_plant_for_user(request, pk)
     return render_plant_page(request, plant, role)
@@ -269,7 +269,7 @@ def plant_timezone(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_live(request, pk):
     plant, _role = get_plant_for_user(request, pk)
     response = JsonResponse(charts.live_summary(plant))
@@ -278,7 +278,7 @@ def plant_live(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_chart_day(request, pk):
     plant, _role = get_plant_for_user(request, pk)
     today = plant.local_today()
@@ -290,7 +290,7 @@ def plant_chart_day(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_chart_month(request, pk):
     plant, _role = get_plant_for_user(request, pk)
     today = plant.local_today()
@@ -302,7 +302,7 @@ def plant_chart_month(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_chart_year(request, pk):
     plant, _role = get_plant_for_user(request, pk)
     today = plant.local_today()
@@ -323,7 +323,7 @@ def _device_url(plant: Plant, device: Device, day: dt.date) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def device_detail(request, pk, device_pk):
     plant, role = get_plant_for_user(request, pk)
     device = get_object_or_404(Device, plant=plant, pk=device_pk)
@@ -364,7 +364,7 @@ def device_detail(request, pk, device_pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def device_chart_day(request, pk, device_pk):
     plant, _role = get_plant_for_user(request, pk)
     device = get_object_or_404(Device, plant=plant, pk=device_pk)
@@ -382,7 +382,7 @@ def device_chart_day(request, pk, device_pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def plant_export_csv(request, pk):
     plant, _role = get_plant_for_user(request, pk)
     form = ExportForm(request.GET, today=plant.local_today())
