@@ -14,7 +14,9 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -179,9 +181,13 @@ def schedules(request, pk):
     schedule_devices = [d for d in devices if d.kind in SCHEDULE_DEVICE_KINDS]
     others = [d for d in devices if d.has_battery and d.kind not in SCHEDULE_DEVICE_KINDS]
     cards = []
-    link = _link(plant) if schedule_devices else None
+    link = None
+    latest_changes = dict(
+        SettingChange.objects.filter(device__in=schedule_devices).values("device")
+        .annotate(latest=Max("pk")).values_list("device", "latest")
+    ) if schedule_devices else {}
     for device in schedule_devices:
-        reading = read_device(link, device)
+        reading, link = _overview_reading(plant, device, latest_changes.get(device.pk), link)
         currents = [current_schedule(kind, device, reading) for kind in KINDS_FOR_DEVICE[device.kind]]
         rows = [timeline_row("Charge" if c.kind.bar_class == "charge" else "Discharge", c.kind.bar_class,
                              c.schedule) for c in currents]
@@ -197,6 +203,24 @@ def schedules(request, pk):
     return render(request, "settings_ui/schedules.html", _base(
         plant, role, "schedules", cards=cards, others=others, now_minute=_now_minute(plant),
     ))
+
+
+OVERVIEW_READBACK_SECONDS = 60
+
+
+def _overview_reading(plant: Plant, device: Device, latest_change: int | None, link: AccountLink | None):
+    """The overview is the page people (and family members) reload: a successful read-back is
+    reused for a minute so page views do not turn into Growatt requests. Any change written here
+    moves the cache key, and the edit/preview/confirm steps always read fresh."""
+    key = f"settings_ui:readback:{device.pk}:{latest_change or 0}"
+    bean = cache.get(key)
+    if bean is not None:
+        return Reading(bean=bean), link
+    link = link or _link(plant)
+    reading = read_device(link, device)
+    if reading.ok:
+        cache.set(key, reading.bean, OVERVIEW_READBACK_SECONDS)
+    return reading, link
 
 
 # --------------------------------------------------------------------------------------
