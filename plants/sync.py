@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from growatt import (
@@ -28,6 +28,7 @@ from growatt import (
     Timespan,
 )
 from growatt.values import parse_percent, to_float
+from plants.explain import explain_growatt_error
 from plants.growatt_link import (
     AccountLink,
     CredentialsRefused,
@@ -306,21 +307,69 @@ def fetch_day(link: AccountLink, plant: Plant, devices: list[Device], day: dt.da
 # --------------------------------------------------------------------------------------
 
 
+UPSERT_CHUNK = 5000  # rows per statement on PostgreSQL
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _psycopg3() -> bool:
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3
+
+
+def upsert_rows(model, keys: tuple[str, ...], fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert or update time-series rows, each a tuple of ``keys`` then ``fields`` values.
+
+    PostgreSQL (psycopg 3): one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO
+    UPDATE … WHERE the values differ`` per few thousand rows, the arrays sent in binary.
+    Against ``bulk_create`` this is several times faster (benchmarks/ingest.py), and a
+    row whose values did not change is not rewritten, so re-syncing today's curve every
+    cycle leaves no dead rows behind. Other databases (SQLite): ``bulk_create``.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or not _psycopg3():
+        attnames = [model._meta.get_field(name).attname for name in (*keys, *fields)]
+        model.objects.bulk_create([model(**dict(zip(attnames, row))) for row in rows], update_conflicts=True,
+                                  unique_fields=list(keys), update_fields=list(fields), batch_size=500)
+        return
+    import psycopg
+    from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+    # Identifiers come from the model's metadata (quoted); every value is a parameter.
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = [model._meta.get_field(name) for name in (*keys, *fields)]
+    names = [qn(column.column) for column in columns]
+    conflict, values = ", ".join(names[:len(keys)]), names[len(keys):]
+    arrays = ", ".join(f"%b::{column.db_type(connection)}[]" for column in columns)
+    assign = ", ".join(f"{name} = EXCLUDED.{name}" for name in values)
+    old = ", ".join(f"{table}.{name}" for name in values)
+    new = ", ".join(f"EXCLUDED.{name}" for name in values)
+    sql = (f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+           f"ON CONFLICT ({conflict}) DO UPDATE SET {assign} WHERE ({old}) IS DISTINCT FROM ({new})")
+    connection.ensure_connection()
+    # A server-binding cursor (Django's default binds on the client, which has no binary
+    # parameters), wrapped like Django's own so query logging and counting still see it.
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    with wrapper(psycopg.Cursor(connection.connection), connection) as cursor:
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            cursor.execute(sql, [list(column) for column in zip(*rows[start:start + UPSERT_CHUNK])])
+
+
 def upsert_samples(plant: Plant, points: dict[dt.datetime, dict]) -> int:
-    rows = [PowerSample(plant=plant, ts=ts, **{f: values.get(f) for f in SAMPLE_FIELDS})
-            for ts, values in sorted(points.items())]
-    if rows:
-        PowerSample.objects.bulk_create(rows, update_conflicts=True, unique_fields=["plant", "ts"],
-                                        update_fields=list(SAMPLE_FIELDS), batch_size=500)
+    rows = [(plant.pk, ts, *(_float(values.get(f)) for f in SAMPLE_FIELDS)) for ts, values in sorted(points.items())]
+    upsert_rows(PowerSample, ("plant", "ts"), SAMPLE_FIELDS, rows)
     return len(rows)
 
 
 def upsert_device_samples(device_points: dict[Device, dict[dt.datetime, dict]]) -> None:
-    rows = [DeviceSample(device=device, ts=ts, power_w=v.get("power_w"), soc=v.get("soc"))
+    rows = [(device.pk, ts, _float(v.get("power_w")), _float(v.get("soc")))
             for device, points in device_points.items() for ts, v in sorted(points.items())]
-    if rows:
-        DeviceSample.objects.bulk_create(rows, update_conflicts=True, unique_fields=["device", "ts"],
-                                         update_fields=["power_w", "soc"], batch_size=500)
+    upsert_rows(DeviceSample, ("device", "ts"), ("power_w", "soc"), rows)
 
 
 def energy_from_points(points: dict[dt.datetime, dict]) -> dict[str, float | None]:
@@ -613,7 +662,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
     except (BadCredentials, CredentialsRefused) as exc:
         run.outcome, run.message = "bad_credentials", str(exc)
         GrowattAccount.objects.filter(pk=account.pk).update(
-            state=GrowattAccount.State.BAD_CREDENTIALS, last_sync_at=now, last_error=str(exc), last_error_at=now)
+            state=GrowattAccount.State.BAD_CREDENTIALS, last_sync_at=now, last_error=explain_growatt_error(exc),
+            last_error_at=now)
     except LoginCapReached as exc:
         run.outcome, run.message = "login_cap", str(exc)
         GrowattAccount.objects.filter(pk=account.pk).update(
@@ -624,7 +674,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
         run.outcome, run.message = "error", str(exc)[:2000]
         GrowattAccount.objects.filter(pk=account.pk).update(
             state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
-            last_error=str(exc)[:2000], last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
+            last_error=f"{explain_growatt_error(exc)} ({str(exc)[:1500]})", last_error_at=now,
+            next_sync_at=_next_sync_after_failure(failures))
     finally:
         try:
             link.save_session_if_changed()
