@@ -28,6 +28,7 @@ from growatt import (
     Timespan,
 )
 from growatt.values import parse_percent, to_float
+from plants.explain import explain_growatt_error
 from plants.growatt_link import (
     AccountLink,
     CredentialsRefused,
@@ -661,7 +662,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
     except (BadCredentials, CredentialsRefused) as exc:
         run.outcome, run.message = "bad_credentials", str(exc)
         GrowattAccount.objects.filter(pk=account.pk).update(
-            state=GrowattAccount.State.BAD_CREDENTIALS, last_sync_at=now, last_error=str(exc), last_error_at=now)
+            state=GrowattAccount.State.BAD_CREDENTIALS, last_sync_at=now, last_error=explain_growatt_error(exc),
+            last_error_at=now)
     except LoginCapReached as exc:
         run.outcome, run.message = "login_cap", str(exc)
         GrowattAccount.objects.filter(pk=account.pk).update(
@@ -672,7 +674,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
         run.outcome, run.message = "error", str(exc)[:2000]
         GrowattAccount.objects.filter(pk=account.pk).update(
             state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
-            last_error=str(exc)[:2000], last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
+            last_error=f"{explain_growatt_error(exc)} ({str(exc)[:1500]})", last_error_at=now,
+            next_sync_at=_next_sync_after_failure(failures))
     finally:
         try:
             link.save_session_if_changed()

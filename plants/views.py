@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from growatt import GrowattError
 from plants.crypto import EncryptionKeyError
+from plants.explain import explain_growatt_error
 from plants.forms import CredentialsForm, GrowattAccountForm
 from plants.growatt_link import AccountLink
 from plants.models import GrowattAccount, Plant
@@ -23,27 +24,6 @@ from plants.sharing_forms import InviteSignupForm
 from plants.tasks import enqueue_sync
 
 log = logging.getLogger(__name__)
-
-
-def explain_growatt_error(exc: Exception) -> str:
-    """Plain words for a Growatt failure (never a stack trace, never a secret)."""
-    from growatt import AccountLocked, BadCredentials, Blocked, GrowattTransportError, SessionExpired
-
-    if isinstance(exc, BadCredentials):
-        return "Growatt refused the username or password. Check them (and the server region) and try again."
-    if isinstance(exc, AccountLocked):
-        until = getattr(exc, "locked_until", None)
-        when = f" until {timezone.localtime(until):%Y-%m-%d %H:%M}" if until else ""
-        return f"Growatt has locked this account{when} after too many logins. growattweb will wait."
-    if isinstance(exc, Blocked):
-        return "Growatt's firewall blocked the request. growattweb will try again later."
-    if isinstance(exc, SessionExpired):
-        return "The Growatt session expired and could not be renewed. growattweb will try again later."
-    if isinstance(exc, GrowattTransportError):
-        return "Growatt's server did not answer properly (timeout or server error). Try again later."
-    if isinstance(exc, EncryptionKeyError):
-        return "The stored credentials cannot be decrypted: the server's encryption keys are misconfigured."
-    return f"Growatt answered unexpectedly: {exc}"
 
 
 def get_own_account(request, pk) -> GrowattAccount:
