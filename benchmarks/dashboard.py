@@ -99,37 +99,50 @@ def load_year(plant, devices, end: dt.date) -> tuple[int, int, int]:
     return samples, device_samples, days
 
 
-def measure(client, url: str, iterations: int, warmup: int = 10) -> dict:
+def fetch(client, url: str) -> int:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def count_queries(client, url: str) -> tuple[int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def fetch():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        if response.streaming:
-            return sum(len(chunk) for chunk in response.streaming_content)
-        return len(response.content)
-
-    for _ in range(warmup):
-        fetch()
     with CaptureQueriesContext(connection) as queries:
-        size = fetch()
-    query_count = len(queries.captured_queries)  # now: the next request clears the log
-    timings, cpu = [], []
-    for _ in range(iterations):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fetch()
-        timings.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    timings.sort()
+        size = fetch(client, url)
+    return len(queries.captured_queries), size  # read now: the next request clears the log
+
+
+def summarise(timings: list[float], cpu: list[float], queries: int, size: int) -> dict:
+    timings = sorted(timings)
     return {
         "p50": statistics.median(timings),
         "p95": timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)],
         "max": timings[-1],
         "cpu": statistics.median(cpu),
-        "queries": query_count,
+        "queries": queries,
         "kb": size / 1024,
     }
+
+
+def measure_round_robin(client, cases: list[tuple[str, str]], iterations: int, warmup: int = 10) -> list:
+    """Request every URL once per round, so a burst of load elsewhere hits all of them alike."""
+    for _ in range(warmup):
+        for _label, url in cases:
+            fetch(client, url)
+    counted = [count_queries(client, url) for _label, url in cases]
+    timings: list[list[float]] = [[] for _ in cases]
+    cpu: list[list[float]] = [[] for _ in cases]
+    for _ in range(iterations):
+        for i, (_label, url) in enumerate(cases):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fetch(client, url)
+            timings[i].append((time.perf_counter() - start) * 1000)
+            cpu[i].append((time.process_time() - start_cpu) * 1000)
+    return [(label, summarise(timings[i], cpu[i], *counted[i])) for i, (label, _url) in enumerate(cases)]
 
 
 def main() -> int:
@@ -212,10 +225,10 @@ def run(args) -> int:
         ("device chart/day.json (full day)",
          reverse("device_chart_day", args=[pk, device.pk]) + f"?date={yesterday.isoformat()}"),
     ]
-    rows = [(label, measure(client, url, args.iterations)) for label, url in cases]
+    rows = measure_round_robin(client, cases, args.iterations)
     export_url = (reverse("plant_export_csv", args=[pk]) + f"?start={month_ago.isoformat()}"
                   f"&end={today.isoformat()}&kind=samples")
-    export = measure(client, export_url, max(args.iterations // 20, 5), warmup=2)
+    [(_, export)] = measure_round_robin(client, [("csv", export_url)], max(args.iterations // 20, 5), warmup=2)
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -224,7 +237,8 @@ def run(args) -> int:
           f"{sys.version.split()[0]}, Django {django_version()}")
     print(f"Data: 1 plant, {DEVICES} devices, {days} days: {samples:,} plant samples, "
           f"{device_samples:,} device samples, {days} daily rows (loaded in {loaded:.0f} s)")
-    print(f"{args.iterations} requests per row through django.test.Client (in-process, DEBUG off)\n")
+    print(f"{args.iterations} requests per row through django.test.Client (in-process, DEBUG off), "
+          "one request per row in turn\n")
     header = (f"{'endpoint':<36} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu ms':>7} {'queries':>8} "
               f"{'KB':>7}")
     print(header)
