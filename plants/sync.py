@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from growatt import (
@@ -26,6 +28,7 @@ from growatt import (
     DeviceNotFound,
     GrowattError,
     Timespan,
+    UnexpectedReply,
 )
 from growatt.values import parse_percent, to_float
 from plants.explain import explain_growatt_error
@@ -60,6 +63,11 @@ KIND_BY_GROWATT_TYPE = {
 }
 STEP = dt.timedelta(minutes=5)
 
+# Raised while reading a reply, these mean Growatt sent a shape nobody expected: a list where an
+# object belongs, a string where a number does, nesting deeper than the JSON parser goes. The
+# cycle treats them like an unreadable reply (recorded, retried later), never as a crash.
+REPLY_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError, RecursionError)
+
 
 class BudgetExhausted(Exception):
     """The cycle used its request budget; the rest waits for the next cycle."""
@@ -70,9 +78,39 @@ class BudgetExhausted(Exception):
 # --------------------------------------------------------------------------------------
 
 
+def finite(value) -> float | None:
+    """A float the database can keep: NaN and ±inf (a huge kW value × 1000 overflows) become None."""
+    return value if value is None or math.isfinite(value) else None
+
+
+def text(value, limit: int, default: str = "") -> str:
+    """A reply's string (or number) for a CharField: other types ignored, NUL dropped, cut to ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return default
+    return str(value).replace("\x00", "").strip()[:limit] or default
+
+
+def storable(value, depth: int = 0):
+    """A reply kept as JSON (device detail, plant settings) that every database accepts: no NaN or
+    infinity (PostgreSQL's jsonb refuses them), no NUL, and bounded depth and size."""
+    if isinstance(value, float):
+        return finite(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:2000]
+    if value is None or isinstance(value, bool | int):
+        return value if not isinstance(value, int) or abs(value) < 2**63 else None
+    if depth >= 6:
+        return None
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", "")[:100]: storable(v, depth + 1) for k, v in list(value.items())[:500]}
+    if isinstance(value, list):
+        return [storable(v, depth + 1) for v in value[:500]]
+    return None
+
+
 def kw_to_w(value) -> float | None:
     number = to_float(value)
-    return None if number is None else number * 1000.0
+    return None if number is None else finite(number * 1000.0)
 
 
 def chart_time(key: str, day: dt.date, tz) -> dt.datetime | None:
@@ -281,24 +319,41 @@ def fetch_day(link: AccountLink, plant: Plant, devices: list[Device], day: dt.da
                 else:
                     row[name] = (row.get(name) or 0.0) + value
 
+    start, end = plant.day_bounds(day)
+    latest = timezone.now()
+
+    def series(reply, key: str, method: str) -> dict:
+        # A reply without its series is not "a day without data": it must not mark a past day complete.
+        chart = reply.get(key) if isinstance(reply, dict) else None
+        if not isinstance(chart, dict):
+            raise UnexpectedReply(f"{method} reply has no {key} series")
+        return chart
+
+    def inside(points: dict[dt.datetime, dict]) -> dict[dt.datetime, dict]:
+        # Only this plant-local day, and nothing from the future (a key like "24:00" or "23:55" at noon).
+        return {ts: p for ts, p in points.items() if start <= ts < end and ts <= latest}
+
     for device in mixes:
-        obj = link.call("mix_detail", device.serial, plant.growatt_id, Timespan.hour, date, retries=1) or {}
-        points = parse_flow_chart(obj.get("chartData"), day, tz)
+        obj = link.call("mix_detail", device.serial, plant.growatt_id, Timespan.hour, date, retries=1)
+        points = inside(parse_flow_chart(series(obj, "chartData", "mix_detail"), day, tz))
         merge(points)
         device_points[device] = {ts: {"power_w": p["pv_w"], "soc": p["soc"]} for ts, p in points.items()}
     if dashboard:
-        reply = link.call("dashboard_data", plant.growatt_id, Timespan.hour, date, retries=1) or {}
-        points = parse_flow_chart(reply.get("chartData"), day, tz)
+        reply = link.call("dashboard_data", plant.growatt_id, Timespan.hour, date, retries=1)
+        points = inside(parse_flow_chart(series(reply, "chartData", "dashboard_data"), day, tz))
         merge(points)
         for device in devices:
             if device.kind in (Device.Kind.SPA, Device.Kind.STORAGE):
                 device_points[device] = {ts: {"power_w": p["pv_w"], "soc": p["soc"]} for ts, p in points.items()}
     for device in inverters:
         method = "tlx_data" if device.kind == Device.Kind.TLX else "inverter_data"
-        reply = link.call(method, device.serial, date, retries=1) or {}
-        points = parse_pac_chart(reply.get("invPacData"), day, tz)
+        reply = link.call(method, device.serial, date, retries=1)
+        points = inside(parse_pac_chart(series(reply, "invPacData", method), day, tz))
         merge(points)
         device_points[device] = {ts: {"power_w": p["pv_w"], "soc": None} for ts, p in points.items()}
+    for row in plant_points.values():  # sums of huge values can overflow
+        for name, value in row.items():
+            row[name] = finite(value)
     return plant_points, device_points
 
 
@@ -311,7 +366,7 @@ UPSERT_CHUNK = 5000  # rows per statement on PostgreSQL
 
 
 def _float(value) -> float | None:
-    return None if value is None else float(value)
+    return None if value is None else finite(float(value))
 
 
 def _psycopg3() -> bool:
@@ -380,7 +435,7 @@ def energy_from_points(points: dict[dt.datetime, dict]) -> dict[str, float | Non
     out: dict[str, float | None] = {}
     for energy_name, power_name in pairs.items():
         values = [row.get(power_name) for row in points.values() if row.get(power_name) is not None]
-        out[energy_name] = round(sum(values) * hours / 1000.0, 4) if values else None
+        out[energy_name] = finite(round(sum(values) * hours / 1000.0, 4)) if values else None
     return out
 
 
@@ -414,21 +469,27 @@ def discover(link: AccountLink) -> list[Plant]:
     if not user_id:
         link.login("user-id")
         user_id = account.growatt_user_id
-    listing = link.call("plant_list", user_id, retries=1) or {}
+    listing = link.call("plant_list", user_id, retries=1)
+    entries = listing.get("data") if isinstance(listing, dict) else None
+    if not isinstance(entries, list):
+        raise UnexpectedReply("plant_list reply has no list of plants")
     seen = []
-    for entry in listing.get("data") or []:
-        growatt_id = str(entry.get("plantId") or "").strip()
-        if not growatt_id:
+    for entry in entries:
+        if not isinstance(entry, dict):
             continue
-        plant, _ = Plant.objects.get_or_create(
-            account=account, growatt_id=growatt_id, defaults={"name": entry.get("plantName") or growatt_id}
-        )
-        update_plant_settings_from_reply(plant, link.call("get_plant_settings", growatt_id, retries=1) or {})
-        if entry.get("plantName") and not plant.settings_reply.get("plantName"):
-            plant.name = entry["plantName"]
+        growatt_id = text(entry.get("plantId"), 41)
+        if not growatt_id or len(growatt_id) > 40:
+            continue
+        name = text(entry.get("plantName"), 200)
+        plant, _ = Plant.objects.get_or_create(account=account, growatt_id=growatt_id,
+                                               defaults={"name": name or growatt_id})
+        update_plant_settings_from_reply(plant, link.call("get_plant_settings", growatt_id, retries=1))
+        if name and not text(plant.settings_reply.get("plantName"), 200):
+            plant.name = name
         plant.save()
-        info = link.call("plant_info", growatt_id, retries=1) or {}
-        update_devices(plant, info.get("deviceList") or [])
+        info = link.call("plant_info", growatt_id, retries=1)
+        devices = info.get("deviceList") if isinstance(info, dict) else None
+        update_devices(plant, devices if isinstance(devices, list) else [])
         seen.append(plant)
     account.discovered_at = timezone.now()
     GrowattAccount.objects.filter(pk=account.pk).update(discovered_at=account.discovered_at)
@@ -438,21 +499,30 @@ def discover(link: AccountLink) -> list[Plant]:
 def update_plant_settings_from_reply(plant: Plant, reply: dict) -> None:
     if not isinstance(reply, dict) or not reply:
         return
-    plant.settings_reply = reply
-    plant.name = str(reply.get("plantName") or plant.name)[:200]
-    plant.country = str(reply.get("country") or "")[:100]
-    plant.city = str(reply.get("city") or "")[:100]
+    if not any(key in reply for key in ("plantName", "id", "country", "timezone", "plant_lat")):
+        # Not a plant's settings at all: keep what is known rather than blank it (or move the plant to UTC).
+        raise UnexpectedReply("plant settings reply has none of a plant's fields")
+    plant.settings_reply = storable(reply)
+    plant.name = text(reply.get("plantName"), 200, plant.name)
+    plant.country = text(reply.get("country"), 100)
+    plant.city = text(reply.get("city"), 100)
     plant.latitude = to_float(reply.get("plant_lat"))
     plant.longitude = to_float(reply.get("plant_lng"))
     plant.nominal_power_w = to_float(reply.get("nominalPower"))
-    plant.currency = str(reply.get("moneyUnitText") or reply.get("formulaMoneyUnitId") or "")[:16]
+    plant.currency = text(reply.get("moneyUnitText") or reply.get("formulaMoneyUnitId"), 16)
     plant.money_per_kwh = to_float(reply.get("formulaMoneyStr") or reply.get("formulaMoney"))
     plant.co2_kg_per_kwh = to_float(reply.get("formulaCo2"))
-    if not plant.timezone_from_user:
-        plant.timezone = infer_timezone(
+    located = plant.country or to_float(reply.get("timezone")) is not None or plant.longitude is not None
+    if located and not plant.timezone_from_user:
+        zone = infer_timezone(
             country=plant.country, offset=to_float(reply.get("timezone")),
             longitude=plant.longitude, latitude=plant.latitude,
         )
+        try:  # an offset like 99 makes "Etc/GMT-99", which no timezone database knows
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = plant.timezone
+        plant.timezone = zone
 
 
 def update_devices(plant: Plant, device_list: Iterable[dict]) -> None:
@@ -460,20 +530,20 @@ def update_devices(plant: Plant, device_list: Iterable[dict]) -> None:
     for entry in device_list:
         if not isinstance(entry, dict):
             continue
-        serial = str(entry.get("deviceSn") or "").strip()
-        if not serial:
+        serial = text(entry.get("deviceSn"), 41)
+        if not serial or len(serial) > 40:
             continue
-        growatt_type = str(entry.get("deviceType") or "")
+        growatt_type = text(entry.get("deviceType"), 20)
         lost = entry.get("lost")
         lost = lost if isinstance(lost, bool) else str(lost).lower() == "true"
         Device.objects.update_or_create(
             plant=plant, serial=serial,
             defaults={
-                "alias": str(entry.get("deviceAilas") or entry.get("deviceAlias") or serial)[:200],
-                "growatt_type": growatt_type[:20],
+                "alias": text(entry.get("deviceAilas") or entry.get("deviceAlias"), 200, serial),
+                "growatt_type": growatt_type,
                 "kind": KIND_BY_GROWATT_TYPE.get(growatt_type.lower(), Device.Kind.OTHER),
-                "datalogger_serial": str(entry.get("datalogSn") or "")[:40],
-                "status": str(entry.get("deviceStatus", ""))[:40],
+                "datalogger_serial": text(entry.get("datalogSn"), 40),
+                "status": text(entry.get("deviceStatus"), 40),
                 "lost": lost,
                 "last_seen_at": None if lost else now,
             },
@@ -511,18 +581,18 @@ class PlantSync:
                 Device.objects.filter(pk=device.pk).update(status="unknown to Growatt", lost=True)
                 continue
             for name, value in live.plant.items():
-                if value is None:
+                if finite(value) is None:
                     continue
-                live_values[name] = value if name == "live_soc" else (live_values.get(name) or 0.0) + value
+                live_values[name] = value if name == "live_soc" else finite((live_values.get(name) or 0.0) + value)
             for name, value in live.device.items():
-                setattr(device, name, value)
-            device.detail = live.detail if isinstance(live.detail, dict) else {}
+                setattr(device, name, text(value, 40) if name == "status" else finite(value))
+            device.detail = storable(live.detail) if isinstance(live.detail, dict) else {}
             device.detail_at = now
             device.last_seen_at = now
             device.lost = False
             device.save()
-            if live.total_kwh is not None:
-                total = (total or 0.0) + live.total_kwh
+            if finite(live.total_kwh) is not None:
+                total = finite((total or 0.0) + live.total_kwh)
         plant_points, device_points = fetch_day(self.link, plant, self.devices, today, today=True)
         self._keep_soc(plant_points, today, live_values.get("live_soc"))
         store_day(plant, today, plant_points, device_points, complete=False)
@@ -591,6 +661,12 @@ class PlantSync:
         return len(mixes) + int(dashboard) + len(inverters)
 
 
+def unreadable(exc: BaseException, what: str) -> UnexpectedReply:
+    """A reply-shape error as the reply error it is (the traceback goes to the log, not the page)."""
+    log.warning("unreadable Growatt reply for %s: %s", what, type(exc).__name__, exc_info=exc)
+    return UnexpectedReply(f"Growatt sent a reply growattweb could not read ({type(exc).__name__})")
+
+
 def _next_sync_after_failure(failures: int) -> dt.datetime:
     interval = settings.GROWATT_SYNC_INTERVAL_SECONDS
     delay = min(interval * 2 ** max(failures - 1, 0), 6 * 3600)
@@ -622,7 +698,10 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
             or now - account.discovered_at > dt.timedelta(seconds=settings.GROWATT_DISCOVERY_INTERVAL_SECONDS)
         )
         if discovery_due:
-            discover(link)
+            try:
+                discover(link)
+            except REPLY_SHAPE_ERRORS as exc:
+                raise unreadable(exc, "the plant list") from exc
         errors: list[str] = []
         plants = list(account.plants.all())
         for plant in plants:
@@ -633,6 +712,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
                 if not exc.retryable or isinstance(exc, AccountLocked | BadCredentials):
                     raise
                 errors.append(f"{plant.name}: {exc}")
+            except REPLY_SHAPE_ERRORS as exc:
+                errors.append(f"{plant.name}: {unreadable(exc, plant.name)}")
         if backfill:
             for plant in plants:
                 plant_sync = PlantSync(link, plant, run)
@@ -642,6 +723,8 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
                     if not exc.retryable or isinstance(exc, AccountLocked | BadCredentials):
                         raise
                     errors.append(f"{plant.name} (history): {exc}")
+                except REPLY_SHAPE_ERRORS as exc:
+                    errors.append(f"{plant.name} (history): {unreadable(exc, plant.name)}")
         if errors and len(errors) >= max(len(plants), 1):
             raise GrowattError("; ".join(errors))
         run.outcome = "ok" if not errors else "partial"
@@ -676,6 +759,19 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
             state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
             last_error=f"{explain_growatt_error(exc)} ({str(exc)[:1500]})", last_error_at=now,
             next_sync_at=_next_sync_after_failure(failures))
+    except (OperationalError, InterfaceError):
+        raise  # the database itself is gone: the task's retry policy handles that
+    except Exception as exc:
+        # Anything else is a bug meeting an unforeseen reply: record it and back off, so the
+        # account is not retried every minute by the dispatcher (a crash loop) and the page says so.
+        log.exception("account %s: sync failed unexpectedly", account.pk)
+        failures = account.consecutive_failures + 1
+        run.outcome, run.message = "error", f"{type(exc).__name__} (see the worker log)"
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
+            last_error=f"The last sync failed unexpectedly ({type(exc).__name__}); growattweb will try again "
+                       "later. If this keeps happening, the worker log has the details.",
+            last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
     finally:
         try:
             link.save_session_if_changed()
