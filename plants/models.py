@@ -182,6 +182,10 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# Pages never need the Growatt secrets: not loading them means not decrypting them on every view.
+SECRET_ACCOUNT_FIELDS = ("account__password", "account__session_data")
+
+
 class PlantQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Plants the person owns (through a Growatt account) or that were shared with them."""
@@ -197,7 +201,7 @@ class PlantQuerySet(models.QuerySet):
         ).distinct()
 
     def for_cards(self):
-        return self.select_related("account", "account__owner")
+        return self.select_related("account", "account__owner").defer(*SECRET_ACCOUNT_FIELDS)
 
 
 class Plant(models.Model):
@@ -294,7 +298,8 @@ class PlantMembership(models.Model):
 def get_plant_for_user(request, pk) -> tuple[Plant, str]:
     """The one door to a plant: strangers get 404, everyone else the plant and their role."""
     plant = (
-        Plant.objects.visible_to(request.user).select_related("account", "account__owner").filter(pk=pk).first()
+        Plant.objects.visible_to(request.user).select_related("account", "account__owner")
+        .defer(*SECRET_ACCOUNT_FIELDS).filter(pk=pk).first()
     )
     if plant is None:
         raise Http404("No such plant.")

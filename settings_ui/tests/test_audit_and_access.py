@@ -202,13 +202,14 @@ def test_change_log_query_count_does_not_grow_with_entries(owner_client, plant, 
 
 
 def test_schedules_overview_query_count(owner_client, plant, django_assert_num_queries):
-    # session, user, plant (+account, owner), devices, latest change per device (read-back cache key)
-    with django_assert_num_queries(5):
+    # session, user, plant (+account, owner), devices, latest change per device (read-back cache key),
+    # the account's stored Growatt session (secrets are not loaded with the plant)
+    with django_assert_num_queries(6):
         owner_client.get(url("schedules", plant))
 
 
 def test_schedules_overview_query_count_for_a_viewer(client, viewer, shared, django_assert_num_queries):
     client.force_login(viewer)
     # ... plus the membership that gives the viewer's role
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url("schedules", shared))
