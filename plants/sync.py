@@ -684,6 +684,11 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
     if token is None:
         log.info("account %s: sync already running elsewhere", account_id)
         return None
+    # With the lease held no other sync of this account runs, so a run still marked "running"
+    # belongs to a worker that died (SIGKILL, out of memory, a restart): say so, not "running" forever.
+    SyncRun.objects.filter(account=account, outcome="running").update(
+        outcome="interrupted", finished_at=timezone.now(),
+        message="The worker stopped during this sync; the next sync fetched everything again.")
     run = SyncRun.objects.create(account=account)
     link = AccountLink(account)
     now = timezone.now()
