@@ -21,6 +21,7 @@ import time
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from growatt import (
     AccountLocked,
@@ -166,6 +167,8 @@ class AccountLink:
             time.sleep(0.5)
         raise LoginInProgress("Another worker is renewing this Growatt session.")
 
+    # The password (and its hash, in the client's frames below) stays out of error reports' local variables.
+    @sensitive_variables()
     def login(self, reason: str, guarded: bool = False) -> dict:
         account = self.account
         now = timezone.now()

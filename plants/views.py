@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from growatt import GrowattError
@@ -70,6 +71,7 @@ def test_connection(account: GrowattAccount, reason: str = "test") -> tuple[bool
     return True, f"Connected. Growatt lists {len(plants)} plant(s) for this account.", plants
 
 
+@sensitive_post_parameters("password")  # kept out of error reports
 @login_required
 def account_add(request):
     form = GrowattAccountForm(request.POST or None)
@@ -120,6 +122,7 @@ def explain_growatt_error_locked(account: GrowattAccount) -> str:
             "growattweb sends nothing until then.")
 
 
+@sensitive_post_parameters("password")  # kept out of error reports
 @login_required
 @require_POST
 def account_credentials(request, pk):
