@@ -127,7 +127,9 @@ def _entry_for(plant: Plant, entry_pk: int) -> SettingChange:
 
 
 def _reverts(plant: Plant, raw) -> SettingChange | None:
-    if not raw or not str(raw).isdigit():
+    # isdigit() alone lets "²" or "١٢" through to int() (ValueError), and ids have at most 18 digits.
+    raw = str(raw or "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
     return SettingChange.objects.filter(pk=int(raw), plant=plant).first()
 
