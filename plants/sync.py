@@ -661,10 +661,10 @@ class PlantSync:
         return len(mixes) + int(dashboard) + len(inverters)
 
 
-def unreadable(exc: BaseException, what: str) -> UnexpectedReply:
+def unreadable(exc: BaseException, what: str, where: str) -> UnexpectedReply:
     """A reply-shape error as the reply error it is (the traceback goes to the log, not the page)."""
-    log.warning("unreadable Growatt reply for %s: %s", what, type(exc).__name__, exc_info=exc)
-    return UnexpectedReply(f"Growatt sent a reply growattweb could not read ({type(exc).__name__})")
+    log.warning("unreadable Growatt reply (%s, %s): %s", where, what, type(exc).__name__, exc_info=exc)
+    return UnexpectedReply(f"{what} had an unexpected shape")
 
 
 def _next_sync_after_failure(failures: int) -> dt.datetime:
@@ -706,7 +706,7 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
             try:
                 discover(link)
             except REPLY_SHAPE_ERRORS as exc:
-                raise unreadable(exc, "the plant list") from exc
+                raise unreadable(exc, "the plant list", f"account {account.pk}") from exc
         errors: list[str] = []
         plants = list(account.plants.all())
         for plant in plants:
@@ -718,7 +718,7 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
                     raise
                 errors.append(f"{plant.name}: {exc}")
             except REPLY_SHAPE_ERRORS as exc:
-                errors.append(f"{plant.name}: {unreadable(exc, plant.name)}")
+                errors.append(f"{plant.name}: {unreadable(exc, 'the reply', plant.name)}")
         if backfill:
             for plant in plants:
                 plant_sync = PlantSync(link, plant, run)
@@ -729,7 +729,7 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
                         raise
                     errors.append(f"{plant.name} (history): {exc}")
                 except REPLY_SHAPE_ERRORS as exc:
-                    errors.append(f"{plant.name} (history): {unreadable(exc, plant.name)}")
+                    errors.append(f"{plant.name} (history): {unreadable(exc, 'the reply', plant.name)}")
         if errors and len(errors) >= max(len(plants), 1):
             raise GrowattError("; ".join(errors))
         run.outcome = "ok" if not errors else "partial"
