@@ -29,6 +29,8 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="") or (
     devsecrets.secret_key(VAR_DIR) if DEBUG else "missing-secret-key-see-manage-py-check"
 )
+# Earlier SECRET_KEYs still accepted for signatures during a key rotation (docs/SECURITY.md).
+SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or (
     devsecrets.field_encryption_keys(VAR_DIR) if DEBUG else []
 )
