@@ -131,3 +131,18 @@ def test_in_production_an_unknown_host_is_refused():
     response = Client(HTTP_HOST="attacker.example", HTTP_X_FORWARDED_PROTO="https",
                       raise_request_exception=False).get("/accounts/login/")
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_rotating_secret_key_with_the_old_one_as_fallback_keeps_people_logged_in(owner, viewer, settings):
+    """The SECRET_KEY runbook of docs/SECURITY.md: new key first, old key in SECRET_KEY_FALLBACKS for a
+    while; whoever comes by in that window has their session moved to the new key."""
+    settings.SECRET_KEY = "old-" + "k" * 60
+    regular, away = Client(), Client()
+    regular.force_login(owner)
+    away.force_login(viewer)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + "n" * 60, ["old-" + "k" * 60]
+    assert regular.get(reverse("home")).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired
+    assert regular.get(reverse("home")).status_code == 200
+    assert away.get(reverse("home")).status_code == 302  # logged out: signed with the retired key only
