@@ -15,6 +15,10 @@ class GrowattAccountAdmin(admin.ModelAdmin):
     list_filter = ["state", "enabled"]
     search_fields = ["label", "username", "owner__username"]
 
+    def get_queryset(self, request):
+        # Never decrypted here (and the list keeps working if FIELD_ENCRYPTION_KEYS cannot open them).
+        return super().get_queryset(request).defer("password", "session_data")
+
     def has_add_permission(self, request):
         # New accounts come through the web form or `manage.py growatt_account add`,
         # both of which take the password without ever echoing it.

@@ -31,6 +31,7 @@ from growatt import (
     UnexpectedReply,
 )
 from growatt.values import parse_percent, to_float
+from plants.crypto import EncryptionKeyError
 from plants.explain import explain_growatt_error
 from plants.growatt_link import (
     AccountLink,
@@ -675,7 +676,9 @@ def _next_sync_after_failure(failures: int) -> dt.datetime:
 
 def sync_account(account_id: int, *, force: bool = False, backfill: bool = True) -> SyncRun | None:
     """Run one sync cycle for an account. Returns the SyncRun, or None if another worker holds it."""
-    account = GrowattAccount.objects.filter(pk=account_id).first()
+    # The secrets are decrypted when the link needs them, inside the try below, so keys that cannot
+    # open them make a recorded error rather than a task that fails on every dispatch.
+    account = GrowattAccount.objects.filter(pk=account_id).defer("password", "session_data").first()
     if account is None:
         return None
     if not force and not account.enabled:
@@ -690,9 +693,10 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
         outcome="interrupted", finished_at=timezone.now(),
         message="The worker stopped during this sync; the next sync fetched everything again.")
     run = SyncRun.objects.create(account=account)
-    link = AccountLink(account)
+    link = None
     now = timezone.now()
     try:
+        link = AccountLink(account)
         if account.is_locked:
             raise StillLocked(account.locked_until)
         if account.state == GrowattAccount.State.BAD_CREDENTIALS:
@@ -764,6 +768,12 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
             state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
             last_error=f"{explain_growatt_error(exc)} ({str(exc)[:1500]})", last_error_at=now,
             next_sync_at=_next_sync_after_failure(failures))
+    except EncryptionKeyError as exc:
+        failures = account.consecutive_failures + 1
+        run.outcome, run.message = "error", str(exc)
+        GrowattAccount.objects.filter(pk=account.pk).update(
+            state=GrowattAccount.State.ERROR, consecutive_failures=failures, last_sync_at=now,
+            last_error=explain_growatt_error(exc), last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
     except (OperationalError, InterfaceError):
         raise  # the database itself is gone: the task's retry policy handles that
     except Exception as exc:
@@ -779,10 +789,11 @@ def sync_account(account_id: int, *, force: bool = False, backfill: bool = True)
             last_error_at=now, next_sync_at=_next_sync_after_failure(failures))
     finally:
         try:
-            link.save_session_if_changed()
+            if link is not None:
+                link.save_session_if_changed()
         finally:
-            run.requests = link.requests
-            run.logins = link.logins
+            run.requests = link.requests if link is not None else 0
+            run.logins = link.logins if link is not None else 0
             run.finished_at = timezone.now()
             run.save()
             account.release_lease(token)
