@@ -400,7 +400,7 @@ def test_home_card_warns_about_stale_values(client, owner):
 
 # --- query counts: fixed whatever the number of devices and the length of the history --------------------
 
-# session + user + plant (+ membership for non-owners) + what the page itself needs
+# session + user + plant with the person's role (one query for owners and members alike) + what the page needs
 OWNER_QUERIES = {
     "page": 5,         # + devices + energy summary
     "page_month": 6,   # + month rows
@@ -437,7 +437,7 @@ def test_query_counts_are_pinned_for_a_viewer(client, viewer, sized_plant, name,
     share(sized_plant, viewer)
     client.force_login(viewer)
     url = endpoint_urls(sized_plant, sized_plant.devices.order_by("pk").first())[name]
-    with django_assert_num_queries(OWNER_QUERIES[name] + 1):  # the membership that gives the role
+    with django_assert_num_queries(OWNER_QUERIES[name]):  # the role comes with the plant, no extra query
         assert client.get(url).status_code == 200
 
 
