@@ -536,6 +536,18 @@ def run_lockout(before_hours: float = 2.0, after_hours: float = 2.0, start: str 
 # --------------------------------------------------------------------------------------
 
 
+def account_page_shows_lock(account) -> bool:
+    """The owner's account page, rendered by Django, names the time the lock ends."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(account.owner)
+    page = client.get(reverse("account_detail", args=[account.pk])).content.decode()
+    return "Locked until" in page and f"{timezone.localtime(account.locked_until):%Y-%m-%d %H:%M}" in page
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=48.0, help="simulated hours of the soak (default 48)")
@@ -569,8 +581,9 @@ def main() -> int:
     print()
     print("\n".join(soak.lines()))
     ok = all(soak.checks().values())
+    lockout = None
     if not args.no_lockout:
-        lockout = run_lockout()
+        lockout = run_lockout(page_check=account_page_shows_lock)
         print()
         print("\n".join(lockout.lines()))
         ok = ok and all(lockout.checks().values())
@@ -584,6 +597,13 @@ def main() -> int:
         summary("soak", "logins vs expiries", f"{soak.logins} vs {soak.expiries}",
                 f"<= expiries + {soak.accounts}", soak.logins <= soak.expiries + soak.accounts)
         summary("soak", "tasks failed for good", str(len(soak.failed_for_good)), "0", not soak.failed_for_good)
+        summary("soak", f"transient faults injected ({soak.config.hours:g} h)", f"{100 * soak.fault_share:.1f} %",
+                ">= 20 %", soak.fault_share >= 0.20)
+        if lockout is not None:
+            summary("soak", "Growatt requests during a 24 h lockout", str(lockout.requests_during_lock), "0",
+                    lockout.requests_during_lock == 0)
+            summary("soak", "locked-period samples backfilled", f"{lockout.gap_stored} of {lockout.gap_expected}",
+                    "all", all(lockout.checks().values()))
     print(f"\nall targets {'MET' if ok else 'NOT MET'}")
     return 0 if ok else 1
 
