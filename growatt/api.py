@@ -302,6 +302,8 @@ class GrowattApi:
             data = json.loads(body)
         except ValueError:
             raise UnexpectedReply("reply is not JSON", status=status, endpoint=endpoint) from None
+        except RecursionError:  # absurdly deep nesting: no real reply looks like that
+            raise UnexpectedReply("reply nested too deeply", status=status, endpoint=endpoint) from None
         if isinstance(data, dict) and "errorCodeInfo" in data:  # Alibaba WAF JSON
             text = self._redact(str(data.get("errorCodeInfo"))[:300], secrets)
             raise Blocked("blocked by the server's firewall", status=status, server_text=text,

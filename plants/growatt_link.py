@@ -89,6 +89,12 @@ def http_session(server_url: str) -> requests.Session:
     return session
 
 
+def _plain(exc: Exception) -> str:
+    from plants.explain import explain_growatt_error  # the wording table imports this module
+
+    return explain_growatt_error(exc)
+
+
 def make_api(account: GrowattAccount) -> GrowattApi:
     return GrowattApi(
         server_url=account.server_url,
@@ -213,7 +219,7 @@ class AccountLink:
             until = exc.locked_until or now + dt.timedelta(hours=exc.lock_duration_hours or 24)
             GrowattAccount.objects.filter(pk=account.pk).update(
                 state=GrowattAccount.State.LOCKED, locked_until=until, next_sync_at=until,
-                last_error=str(exc), last_error_at=now, session_data=None,
+                last_error=_plain(exc), last_error_at=now, session_data=None,
             )
             account.state, account.locked_until, account.next_sync_at = GrowattAccount.State.LOCKED, until, until
             raise
@@ -221,7 +227,7 @@ class AccountLink:
             record.result = "bad credentials (502)"
             record.save()
             GrowattAccount.objects.filter(pk=account.pk).update(
-                state=GrowattAccount.State.BAD_CREDENTIALS, last_error=str(exc), last_error_at=now,
+                state=GrowattAccount.State.BAD_CREDENTIALS, last_error=_plain(exc), last_error_at=now,
                 session_data=None,
             )
             account.state = GrowattAccount.State.BAD_CREDENTIALS

@@ -67,6 +67,8 @@ def _standard_offset_hours(zone: str) -> float:
 
 def _fixed_zone(offset: float) -> str:
     hours = int(round(offset))
+    if not -12 <= hours <= 14:  # no such offset on Earth: the value is junk
+        return "UTC"
     if hours == 0:
         return "UTC"
     # POSIX sign convention: Etc/GMT-1 is UTC+1.

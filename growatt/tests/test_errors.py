@@ -289,6 +289,7 @@ def test_plant_settings_rejected(server, logged_in):
     ("", {}),
     ("{\"back\": ", {"Content-Type": "application/json"}),
     ("[1, 2]", {"Content-Type": "application/json"}),
+    ("[" * 100_000 + "]" * 100_000, {"Content-Type": "application/json"}),  # nesting beyond the recursion limit
 ])
 def test_non_json_or_wrong_shape_is_unexpected(server, logged_in, body, headers):
     server.override("newPlantAPI.do", "getPlant", body=body, headers=headers)

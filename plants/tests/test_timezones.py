@@ -15,6 +15,8 @@ from plants.timezones import infer_timezone
     ("Atlantis", 3, None, None, "Etc/GMT-3"),
     ("", -4, None, None, "Etc/GMT+4"),
     ("", None, None, None, "UTC"),
+    ("", 99, None, None, "UTC"),
+    ("", -13, None, None, "UTC"),
 ])
 def test_infer_timezone(country, offset, lat, lng, zone):
     assert infer_timezone(country=country, offset=offset, latitude=lat, longitude=lng) == zone
