@@ -19,10 +19,11 @@ def dispatch_due_syncs() -> int:
     """Enqueue one sync per account whose time has come (beat runs this every minute)."""
     now = timezone.now()
     due = list(GrowattAccount.objects.due(now).order_by("next_sync_at").values_list("pk", flat=True)[:5000])
+    # Push next_sync_at a little so the next dispatch does not enqueue them again while
+    # the tasks wait in the queue; each task sets its account's real next time. One
+    # UPDATE for all of them (one per account took 0.7 ms each: 0.7 s for 1,000).
+    GrowattAccount.objects.filter(pk__in=due).update(next_sync_at=now + timezone.timedelta(minutes=5))
     for pk in due:
-        # Push next_sync_at a little so the next dispatch does not enqueue it again
-        # while the task waits in the queue; the task sets the real next time.
-        GrowattAccount.objects.filter(pk=pk).update(next_sync_at=now + timezone.timedelta(minutes=5))
         sync_account_task.delay(pk)
     if due:
         log.info("dispatched %d account syncs", len(due))
