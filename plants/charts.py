@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
@@ -387,13 +389,37 @@ def energy_figures(plant: Plant, totals: dict[str, float | None]) -> dict[str, A
     }
 
 
+@functools.cache
+def _energy_sums_sql() -> str:
+    qn = connection.ops.quote_name
+    meta = DailyEnergy._meta
+    date = qn(meta.get_field("date").column)
+    in_period = f"{date} BETWEEN %s AND %s"
+    columns = [f"SUM(CASE WHEN {in_period} THEN {qn(name)} END)" for name in ENERGY_FIELDS]
+    columns += [f"SUM({qn(name)})" for name in ENERGY_FIELDS]
+    columns += [f"COUNT(CASE WHEN {in_period} THEN 1 END)", "COUNT(*)"]
+    plant_id = qn(meta.get_field("plant").column)
+    return f"SELECT {', '.join(columns)} FROM {qn(meta.db_table)} WHERE {plant_id} = %s"  # noqa: S608
+
+
+def energy_sums(plant: Plant, start: dt.date, end: dt.date) -> dict[str, float | int | None]:
+    """Sums per energy flow of the days in [start, end] and of all days, and both day counts.
+
+    One query, written as SQL: the ORM took about 1.5 ms per plant page to build and
+    compile these 14 filtered aggregates, four times what the query itself costs
+    (benchmarks/web_load.py). Keys: ``period_<field>``, ``life_<field>``, ``period_days``,
+    ``life_days``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_energy_sums_sql(), [start, end] * (len(ENERGY_FIELDS) + 1) + [plant.pk])
+        values = cursor.fetchone()
+    names = [f"period_{n}" for n in ENERGY_FIELDS] + [f"life_{n}" for n in ENERGY_FIELDS]
+    return dict(zip([*names, "period_days", "life_days"], values))
+
+
 def energy_summary(plant: Plant, start: dt.date, end: dt.date, label: str = "") -> dict[str, Any]:
     """Energy of a plant-local period [start, end] and the lifetime totals, in one aggregate query."""
-    period = Q(date__gte=start, date__lte=end)
-    aggregates = {f"period_{name}": Sum(name, filter=period) for name in ENERGY_FIELDS}
-    aggregates.update({f"life_{name}": Sum(name) for name in ENERGY_FIELDS})
-    aggregates.update(period_days=Count("pk", filter=period), life_days=Count("pk"))
-    row = DailyEnergy.objects.filter(plant=plant).aggregate(**aggregates)
+    row = energy_sums(plant, start, end)
     period_totals = {name: _round(row[f"period_{name}"], 2) for name in ENERGY_FIELDS}
     life_totals = {name: _round(row[f"life_{name}"], 1) for name in ENERGY_FIELDS}
     # Money needs the export figures, so it comes from the recorded days only.
