@@ -38,7 +38,7 @@ def dispatch_due_syncs() -> int:
     retry_backoff=5,
     retry_backoff_max=120,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=10,  # with the 2-minute backoff cap: a database outage of several minutes
 )
 def sync_account_task(account_id: int, force: bool = False) -> str:
     run = sync.sync_account(account_id, force=force)
