@@ -11,6 +11,7 @@ shows up with its exit status.
     .venv/bin/python benchmarks/run_all.py --quick        # shorter runs of the long ones
     .venv/bin/python benchmarks/run_all.py --only ingest,web_load
     .venv/bin/python benchmarks/run_all.py --write-doc    # also put the table into docs/PERFORMANCE.md
+                                                          # (only the rows of the scripts that ran change)
 
 Exit status 0 when every script ran and every target was met.
 """
@@ -155,34 +156,51 @@ def run_script(name: str, quick: bool, timeout: float) -> tuple[int, float, list
     return code, elapsed, rows
 
 
-def table(results: list[tuple[str, int, float, list[dict]]]) -> tuple[list[str], list[list]]:
-    headers = ["benchmark", "figure", "value", "target", "baseline (same run)", "verdict", "run time"]
+def table(results: list[tuple]) -> tuple[list[str], list[list]]:
+    headers = ["benchmark", "figure", "value", "target", "baseline (same run)", "verdict", "run time", "run at (load)"]
     rows = []
-    for name, _code, elapsed, figures in results:
+    for name, _code, elapsed, figures, when in results:
         for n, figure in enumerate(figures):
             rows.append([name if n == 0 else "", figure["figure"], figure["value"], figure["target"],
-                         figure["baseline"] or "-", figure["verdict"], f"{elapsed:.0f} s" if n == 0 else ""])
+                         figure["baseline"] or "-", figure["verdict"], f"{elapsed:.0f} s" if n == 0 else "",
+                         when if n == 0 else ""])
     return headers, rows
 
 
-def markdown(headers: list[str], rows: list[list], header_line: str) -> str:
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|")
-
-    lines = [header_line, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
-    return "\n".join(lines)
+def markdown_row(values) -> str:
+    return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
 
 
-def write_doc(text: str) -> None:
+def doc_groups(block: str) -> dict[str, list[str]]:
+    """The table rows already in the doc's block, grouped by benchmark (its name is in the first row only)."""
+    groups: dict[str, list[str]] = {}
+    current = None
+    for line in block.splitlines():
+        if not line.startswith("| ") or line.startswith("| benchmark |"):
+            continue
+        first = line[2:].split(" | ", 1)[0].strip()
+        current = first or current
+        if current:
+            groups.setdefault(current, []).append(line)
+    return groups
+
+
+def write_doc(headers: list[str], rows: list[list], ran: list[str], header_line: str) -> None:
+    """Replace the rows of the benchmarks that ran; keep the others' latest rows."""
     content = DOC.read_text() if DOC.exists() else ""
-    if START_MARK in content and END_MARK in content:
-        before, rest = content.split(START_MARK, 1)
-        _, after = rest.split(END_MARK, 1)
-        DOC.write_text(f"{before}{START_MARK}\n{text}\n{END_MARK}{after}")
-        print(f"\nupdated the summary table in {DOC.relative_to(bench.ROOT)}")
-    else:
+    if START_MARK not in content or END_MARK not in content:
         print(f"\n{DOC.relative_to(bench.ROOT)} has no {START_MARK} ... {END_MARK} block; table not written")
+        return
+    before, rest = content.split(START_MARK, 1)
+    block, after = rest.split(END_MARK, 1)
+    groups = {name: lines for name, lines in doc_groups(block).items() if name not in ran}
+    new_groups = doc_groups("\n".join(markdown_row(r) for r in rows))
+    groups.update(new_groups)
+    order = scripts() + sorted(set(groups) - set(scripts()))
+    lines = [header_line, "", markdown_row(headers), "|" + "---|" * len(headers)]
+    lines += [line for name in order for line in groups.get(name, [])]
+    DOC.write_text(f"{before}{START_MARK}\n" + "\n".join(lines) + f"\n{END_MARK}{after}")
+    print(f"\nupdated the summary table in {DOC.relative_to(bench.ROOT)} ({', '.join(ran)})")
 
 
 def main() -> int:
@@ -203,21 +221,23 @@ def main() -> int:
         names = [n for n in names if n in wanted]
     names = [n for n in names if n not in {s.strip() for s in args.skip.split(",")}]
 
-    started = dt.datetime.now(dt.UTC)
     results = []
     for name in names:
+        started = dt.datetime.now(dt.UTC)
         code, elapsed, rows = run_script(name, args.quick, args.timeout)
-        results.append((name, code, elapsed, rows))
+        when = f"{started:%Y-%m-%d %H:%M} UTC{' --quick' if args.quick else ''} ({os.getloadavg()[0]:.1f})"
+        results.append((name, code, elapsed, rows, when))
 
     headers, rows = table(results)
-    header_line = (f"Run {started:%Y-%m-%d %H:%M} UTC{' (--quick)' if args.quick else ''} on {bench.machine()}, "
-                   f"PostgreSQL {safe_pg_version()}; {bench.load_average()} at the end.")
+    header_line = (f"Machine: {bench.machine()}, PostgreSQL {safe_pg_version()}, Redis on loopback. Each "
+                   "benchmark's rows are from its latest run (*run at*, with the 1-minute load average at its "
+                   "end: the machine is shared, and a high load makes the timings pessimistic).")
     print(f"\n{'=' * 100}\nSummary\n{'=' * 100}\n{header_line}\n")
     bench.print_table(headers, rows)
-    ok = all(code == 0 for _, code, _, _ in results) and all(r[5] != "MISSED" for r in rows)
+    ok = all(r[1] == 0 for r in results) and all(r[5] != "MISSED" for r in rows)
     print(f"\n{'every target met' if ok else 'some targets missed or scripts failed: see the rows marked MISSED'}")
     if args.write_doc:
-        write_doc(markdown(headers, rows, header_line))
+        write_doc(headers, rows, [r[0] for r in results], header_line)
     return 0 if ok else 1
 
 
