@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -231,6 +231,9 @@ class Plant(models.Model):
     live_soc = models.FloatField(null=True, blank=True)
     today_pv_kwh = models.FloatField(null=True, blank=True)
     total_pv_kwh = models.FloatField(null=True, blank=True)
+    # Moves whenever the sync (or anything else) writes the plant's devices, samples or daily
+    # energy: the plant page's cached body is keyed on it (plants.views_dashboard.plant_body).
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -259,6 +262,14 @@ class Plant(models.Model):
 
     def local_today(self) -> dt.date:
         return self.local_now().date()
+
+    def data_changed(self) -> None:
+        """Note that rows hanging off this plant (devices, samples, daily energy) changed.
+
+        Bumps ``data_version`` in the database and on this instance, so a later ``save()`` of
+        the same instance keeps the new number."""
+        Plant.objects.filter(pk=self.pk).update(data_version=models.F("data_version") + 1)
+        self.data_version += 1
 
     def day_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
         """UTC start (inclusive) and end (exclusive) of a plant-local day, DST-aware."""
@@ -295,22 +306,100 @@ class PlantMembership(models.Model):
         return f"{self.user} {self.role} of {self.plant}"
 
 
+class _PlantLookup:
+    """The SQL behind ``get_plant_for_user``, written once from the models' metadata.
+
+    The same statement as ``Plant.objects.select_related("account", "account__owner")
+    .defer(<secrets>).annotate(member_role=<membership subquery>).filter(pk=pk)``, but the ORM
+    builds and compiles that queryset anew on every request, which cost more than running it
+    (1.1 ms of the plant page's ~4 ms, benchmarks/web_load.py). Column lists come from ``_meta``,
+    so a new field is picked up; the instances are built with ``from_db`` as the ORM would.
+    """
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        self.secret = {name.split("__", 1)[1] for name in SECRET_ACCOUNT_FIELDS}
+        self.models = (
+            (Plant, list(Plant._meta.concrete_fields)),
+            (GrowattAccount, [f for f in GrowattAccount._meta.concrete_fields if f.name not in self.secret]),
+            (get_user_model(), [f for f in get_user_model()._meta.concrete_fields if f.name != "password"]),
+        )
+        self._sql: dict[str, str] = {}
+
+    def sql(self, connection) -> str:
+        if connection.vendor not in self._sql:
+            q = connection.ops.quote_name
+            tables = [model._meta.db_table for model, _ in self.models]
+            columns = ", ".join(f"t{i}.{q(f.column)}" for i, (_, fields) in enumerate(self.models) for f in fields)
+            m = PlantMembership._meta
+            user_model = self.models[2][0]
+            role = (f"(SELECT m.{q(m.get_field('role').column)} FROM {q(m.db_table)} m"  # noqa: S608
+                    f" WHERE m.{q(m.get_field('plant').column)} = t0.{q(Plant._meta.pk.column)}"
+                    f" AND m.{q(m.get_field('user').column)} = %s LIMIT 1)")
+            joins = (f"{q(tables[0])} t0"
+                     f" INNER JOIN {q(tables[1])} t1 ON t1.{q(GrowattAccount._meta.pk.column)}"
+                     f" = t0.{q(Plant._meta.get_field('account').column)}"
+                     f" INNER JOIN {q(tables[2])} t2 ON t2.{q(user_model._meta.pk.column)}"
+                     f" = t1.{q(GrowattAccount._meta.get_field('owner').column)}")
+            # Identifiers from the models' metadata, quoted; the two values are parameters.
+            where = f"t0.{q(Plant._meta.pk.column)} = %s"
+            self._sql[connection.vendor] = f"SELECT {columns}, {role} FROM {joins} WHERE {where}"  # noqa: S608
+        return self._sql[connection.vendor]
+
+    def fetch(self, pk: int, user_id: int) -> tuple[Plant, str | None] | None:
+        from django.db import connections, router
+
+        db = router.db_for_read(Plant)
+        connection = connections[db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql(connection), [user_id, pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        instances, at = [], 0
+        for model, fields in self.models:
+            instances.append(self._build(model, fields, row[at:at + len(fields)], connection, db))
+            at += len(fields)
+        plant, account, owner = instances
+        GrowattAccount._meta.get_field("owner").set_cached_value(account, owner)
+        Plant._meta.get_field("account").set_cached_value(plant, account)
+        return plant, row[at]
+
+    @staticmethod
+    def _build(model, fields, values, connection, db):
+        converted = []
+        for field, value in zip(fields, values, strict=True):
+            column = field.cached_col  # what the ORM's compiler converts with: backend first, then the field
+            for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                value = converter(value, column, connection)
+            converted.append(value)
+        return model.from_db(db, [f.attname for f in fields], converted)
+
+
+_plant_lookup: _PlantLookup | None = None
+
+
 def get_plant_for_user(request, pk) -> tuple[Plant, str]:
-    """The one door to a plant: strangers get 404, everyone else the plant and their role."""
+    """The one door to a plant: strangers get 404, everyone else the plant and their role.
+
+    One query on every plant page and JSON endpoint: the plant by key with its account and
+    owner, and the person's membership role alongside (see ``_PlantLookup``)."""
+    global _plant_lookup
     user = request.user
     if not user.is_authenticated:
         raise Http404("No such plant.")
-    # One query on every plant page and JSON endpoint: the plant by key with the person's
-    # membership role alongside, not visible_to()'s DISTINCT over an OR join and then a
-    # second query for the role (1.3 ms less per request, benchmarks/web_load.py).
-    membership = PlantMembership.objects.filter(plant=OuterRef("pk"), user=user).values("role")[:1]
-    plant = (
-        Plant.objects.select_related("account", "account__owner").defer(*SECRET_ACCOUNT_FIELDS)
-        .annotate(member_role=Subquery(membership)).filter(pk=pk).first()
-    )
-    if plant is None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No such plant.") from None
+    if _plant_lookup is None:
+        _plant_lookup = _PlantLookup()
+    found = _plant_lookup.fetch(pk, user.pk)
+    if found is None:
         raise Http404("No such plant.")
-    role = Role.OWNER if plant.account.owner_id == user.pk else plant.member_role
+    plant, member_role = found
+    role = Role.OWNER if plant.account.owner_id == user.pk else member_role
     if role is None:
         raise Http404("No such plant.")
     return plant, role

@@ -454,6 +454,7 @@ def store_day(plant: Plant, day: dt.date, plant_points, device_points, complete:
         upsert_samples(plant, plant_points)
         upsert_device_samples(device_points)
         upsert_day(plant, day, plant_points, complete)
+        plant.data_changed()
 
 
 # --------------------------------------------------------------------------------------
@@ -549,6 +550,7 @@ def update_devices(plant: Plant, device_list: Iterable[dict]) -> None:
                 "last_seen_at": None if lost else now,
             },
         )
+    plant.data_changed()
 
 
 # --------------------------------------------------------------------------------------
@@ -580,6 +582,7 @@ class PlantSync:
                 live = fetch(self.link, plant, device)
             except DeviceNotFound:
                 Device.objects.filter(pk=device.pk).update(status="unknown to Growatt", lost=True)
+                plant.data_changed()
                 continue
             for name, value in live.plant.items():
                 if finite(value) is None:

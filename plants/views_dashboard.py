@@ -8,15 +8,19 @@ history; the series themselves are built by ``plants.charts``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
@@ -179,6 +183,58 @@ def period_navigation(plant: Plant, view: str, day: dt.date, today: dt.date) -> 
     }
 
 
+# Cached plant-page bodies live this long at most; each is keyed on everything it shows, so a
+# stale one is never served, this only bounds the memory of keys nobody asks for any more.
+PLANT_BODY_SECONDS = 120
+# Every column of the plant row except the settings reply (a large JSON the page does not show):
+# with data_version, which the sync moves whenever it writes devices, samples or daily energy.
+_BODY_FIELDS = tuple(f.attname for f in Plant._meta.concrete_fields if f.name != "settings_reply")
+
+
+def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, nav: dict, has_problem: bool) -> str:
+    """The plant page's data part (``plants/_plant_body.html``), rendered once and shared.
+
+    Everyone who may see a plant sees the same body for the same period and minute, so it is
+    rendered once per change of the data (the plant's row, incl. ``data_version``) and per minute
+    (the "updated N min ago" text and the 15-minute staleness), not on every request: with
+    a dozen people on a plant page this is most of the page's database and template work
+    (benchmarks/web_load.py)."""
+    now = timezone.now()
+    stamp = repr(tuple(getattr(plant, name) for name in _BODY_FIELDS))
+    source = f"{stamp}|{view}|{day.isoformat()}|{today.isoformat()}|{has_problem}|{now:%Y%m%d%H%M}"
+    key = f"plant-body:{plant.pk}:{hashlib.blake2b(source.encode(), digest_size=16).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        period = None
+        if view == "month":
+            period = charts.month_series(plant, day.year, day.month)
+        elif view == "year":
+            period = charts.year_series(plant, day.year)
+        summary = charts.energy_summary(plant, nav["start"], nav["end"], label=nav["label"])
+        devices = list(plant.devices.all())
+        for device in devices:
+            device.state_label, device.state_class = charts.device_state(device)
+        live = charts.live_summary(plant, now)
+        html = render_to_string("plants/_plant_body.html", {
+            "plant": plant,
+            "problem": has_problem,
+            "first_sync": not live["has_data"] and not summary["has_history"],
+            "live": live,
+            "live_url": reverse("plant_live", args=[plant.pk]),
+            "view": view,
+            "day": day,
+            "today": today,
+            "nav": nav,
+            "chart": {"url": nav["chart_url"], "kind": view, "timezone": plant.timezone, "title": nav["label"],
+                      "refresh": view == "day" and nav["is_current"]},
+            "period": period,
+            "summary": summary,
+            "devices": devices,
+        })
+        cache.set(key, html, PLANT_BODY_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+
 def render_plant_page(request, plant: Plant, role: str, timezone_form=None, status: int = 200):
     today = plant.local_today()
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "day"
@@ -192,16 +248,7 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
         notices.append(f"{day.isoformat()} has not happened yet in the plant’s timezone; showing today.")
         day = today
     nav = period_navigation(plant, view, day, today)
-    period = None
-    if view == "month":
-        period = charts.month_series(plant, day.year, day.month)
-    elif view == "year":
-        period = charts.year_series(plant, day.year)
-    summary = charts.energy_summary(plant, nav["start"], nav["end"], label=nav["label"])
-    devices = list(plant.devices.all())
-    for device in devices:
-        device.state_label, device.state_class = charts.device_state(device)
-    live = charts.live_summary(plant)
+    problem = account_problem(plant.account, role, plant.tz)
     can_edit = role in (Role.OWNER, Role.EDITOR)
     if can_edit:
         timezone_form = timezone_form or PlantTimezoneForm(instance=plant)
@@ -213,25 +260,15 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
         "active": "overview",
         "can_edit": can_edit,
         "owner_name": plant.account.owner.get_username(),
-        "problem": account_problem(plant.account, role, plant.tz),
+        "problem": problem,
         "notices": notices,
-        "live": live,
-        "live_url": reverse("plant_live", args=[plant.pk]),
         "view": view,
-        "day": day,
-        "today": today,
-        "nav": nav,
-        "chart": {"url": nav["chart_url"], "kind": view, "timezone": plant.timezone, "title": nav["label"],
-                  "refresh": view == "day" and nav["is_current"]},
-        "period": period,
-        "summary": summary,
-        "devices": devices,
+        "body": plant_body(plant, view=view, day=day, today=today, nav=nav, has_problem=problem is not None),
         "export": {"url": reverse("plant_export_csv", args=[plant.pk]), "start": nav["start"], "end": export_end,
                    "max": today},
         "timezone_form": timezone_form if can_edit else None,
         "timezone_url": reverse("plant_timezone", args=[plant.pk]),
         "timezone_options": timezone_datalist() if can_edit else "",
-        "first_sync": not live["has_data"] and not summary["has_history"],
     }
     return render(request, "plants/plant_detail.html", context, status=status)
 

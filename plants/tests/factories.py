@@ -66,7 +66,9 @@ def add_devices(plant: Plant, count: int, kinds: list[str] | None = None) -> lis
             soc=54.0 if battery else None, battery_voltage=51.8 if battery else None, grid_voltage=236.1,
             grid_frequency=50.01, temperature=38.2, energy_today_kwh=8.4, energy_total_kwh=5321.7,
         ))
-    return Device.objects.bulk_create(devices)
+    devices = Device.objects.bulk_create(devices)
+    plant.data_changed()  # as the sync's update_devices does
+    return devices
 
 
 def _weather(day: dt.date) -> float:
@@ -169,6 +171,7 @@ def add_history(plant: Plant, days: int, end: dt.date | None = None, devices: li
     PowerSample.objects.bulk_create(samples, batch_size=batch_size)
     DeviceSample.objects.bulk_create(device_samples, batch_size=batch_size)
     DailyEnergy.objects.bulk_create(daily, batch_size=batch_size)
+    plant.data_changed()  # as the sync's store_day does
     return len(samples)
 
 
