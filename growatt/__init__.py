@@ -25,6 +25,7 @@ from .api import (
     GrowattApi,
     Timespan,
     hash_password,
+    http_session,
     normalize_server_url,
 )
 from .errors import (
@@ -76,6 +77,7 @@ __all__ = [
     "Timespan",
     "UnexpectedReply",
     "hash_password",
+    "http_session",
     "inverter_time_params",
     "normalize_server_url",
 ]

@@ -17,6 +17,7 @@ import hashlib
 import html
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -151,6 +152,38 @@ def _looks_like_html(response: requests.Response, body: str) -> bool:
     return "html" in content_type or body.lstrip()[:1] == "<"
 
 
+def _environment_settings(session: requests.Session, server_url: str) -> None:
+    """Give ``session`` the environment's proxy and CA settings for ``server_url``, read now, once.
+
+    With ``trust_env`` (requests' default) every request walks ``os.environ`` for proxies
+    (``getproxies_environment``, ``merge_environment_settings``): about 40 % of a call's
+    client-side time (benchmarks/client_overhead.py). The same variables are honoured here, read
+    when this is called instead of on every request: ``HTTP_PROXY``, ``HTTPS_PROXY``,
+    ``ALL_PROXY`` and ``NO_PROXY`` (either case; a server host matched by ``NO_PROXY`` connects
+    directly), ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE``. ``trust_env`` is turned off, so a
+    change of those variables afterwards is not seen by this session.
+
+    What ``trust_env`` did besides: look up ``~/.netrc`` credentials for every request. That is
+    dropped on purpose: the Growatt API authenticates with its form login and session cookie,
+    never with HTTP auth. And on a redirect to another host (Growatt's redirects stay on the
+    server) the proxies chosen for ``server_url`` stay in force.
+    """
+    session.trust_env = False
+    # {} when the host is in NO_PROXY, else every *_proxy variable by scheme ("https", "all", ...)
+    session.proxies = requests.utils.get_environ_proxies(server_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = bundle or True
+
+
+def http_session(server_url: str = SERVER_EU) -> requests.Session:
+    """A ``requests.Session`` for ``server_url`` that read the environment's proxy and CA
+    settings once, when it was made (see :func:`_environment_settings`), instead of on every
+    request. ``GrowattApi`` makes such a session unless it is given one."""
+    session = requests.Session()
+    _environment_settings(session, server_url)
+    return session
+
+
 class GrowattApi:
     """Client for the Growatt ShinePhone API (``*.do`` endpoints), compatible with growattServer 1.5.0.
 
@@ -160,6 +193,12 @@ class GrowattApi:
 
     Keyword-only extras: ``server_url`` (default :data:`SERVER_EU`; a trailing ``/`` is added),
     ``timeout`` in seconds for every request, ``session`` to supply your own ``requests.Session``.
+
+    Without ``session`` the client makes one like :func:`http_session`'s: the proxy
+    (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and CA bundle (``REQUESTS_CA_BUNDLE``,
+    ``CURL_CA_BUNDLE``) settings of the environment are honoured as requests honours them, but
+    read when the client is made (and again when ``server_url`` changes), not on every request.
+    A session you supply is used as it is.
     """
 
     agent_identifier = DEFAULT_USER_AGENT
@@ -177,9 +216,10 @@ class GrowattApi:
             self.agent_identifier = agent_identifier
         if add_random_user_id:
             self.agent_identifier = f"{self.agent_identifier} - {random.randint(0, 99999):05d}"
-        self.server_url = SERVER_EU if server_url is None else server_url
-        self.timeout = timeout
+        self._own_session = session is None
         self.session = session if session is not None else requests.Session()
+        self.server_url = SERVER_EU if server_url is None else server_url  # our own session: reads the env
+        self.timeout = timeout
         self.session.headers.update({"User-Agent": self.agent_identifier})
         self.user_id: int | str | None = None
 
@@ -192,6 +232,8 @@ class GrowattApi:
     @server_url.setter
     def server_url(self, value: str) -> None:
         self._server_url = normalize_server_url(value)
+        if self._own_session:  # NO_PROXY is per host: choose the proxies for this server
+            _environment_settings(self.session, self._server_url)
 
     def get_url(self, page: str) -> str:
         """``server_url + page`` (pages carry no leading slash, some carry a query string)."""
@@ -214,15 +256,19 @@ class GrowattApi:
 
     def _send(self, method: str, page: str, *, params=None, data=None, files=None,
               allow_redirects: bool = True, login: bool = False, secrets: Sequence[str] = ()) -> Any:
-        """One HTTP exchange; returns the decoded JSON or raises a :class:`GrowattError`."""
-        endpoint = _endpoint(page, params)
-        started = time.monotonic()
+        """One HTTP exchange; returns the decoded JSON or raises a :class:`GrowattError`.
+
+        The endpoint label (``_endpoint``) goes into errors and the debug log only: it is built
+        on those paths, not for every successful call."""
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.monotonic() if debug else 0.0
         try:
             response = self.session.request(
                 method, self.get_url(page), params=params, data=data, files=files,
                 allow_redirects=allow_redirects, timeout=self.timeout,
             )
         except requests.Timeout as exc:
+            endpoint = _endpoint(page, params)
             connect = isinstance(exc, requests.ConnectTimeout)
             logger.warning("%s %s timed out after %.1f s", method, endpoint, self.timeout)
             raise GrowattTimeout(
@@ -230,13 +276,15 @@ class GrowattApi:
                 endpoint=endpoint, connect_timeout=connect,
             ) from exc
         except requests.RequestException as exc:
+            endpoint = _endpoint(page, params)
             logger.warning("%s %s failed: %s", method, endpoint, type(exc).__name__)
             raise GrowattTransportError(
                 f"connection failed ({type(exc).__name__})", endpoint=endpoint
             ) from exc
-        logger.debug("%s %s -> %s in %.2f s", method, endpoint, response.status_code,
-                     time.monotonic() - started)
-        return self._decode(response, endpoint, login=login, secrets=secrets)
+        if debug:
+            logger.debug("%s %s -> %s in %.2f s", method, _endpoint(page, params), response.status_code,
+                         time.monotonic() - started)
+        return self._decode(response, page, params=params, login=login, secrets=secrets)
 
     def _redact(self, text: str, secrets: Sequence[str]) -> str:
         hidden = [s for s in secrets if s]
@@ -245,14 +293,33 @@ class GrowattApi:
             text = text.replace(secret, "***")
         return text
 
-    def _decode(self, response: requests.Response, endpoint: str, *, login: bool,
-                secrets: Sequence[str]) -> Any:
+    def _decode(self, response: requests.Response, page: str, *, params: Mapping[str, Any] | None = None,
+                login: bool, secrets: Sequence[str]) -> Any:
         status = response.status_code
         try:
             body = response.content.decode("utf-8")
         except UnicodeDecodeError:
             body = response.content.decode("latin-1")
-        lowered = body.lower()
+
+        # The usual reply first: 2xx, no redirect, a JSON object or array that is not the WAF's.
+        # Exactly what the full checks below would return for it, without building the endpoint
+        # label or lower-casing the body; anything else (or JSON that does not parse) goes on to them.
+        if (
+            200 <= status < 300
+            and body[:1] in ("{", "[")
+            and not response.history
+            and "html" not in response.headers.get("Content-Type", "").lower()
+            and "errornologin" not in (response.url or "").lower()
+        ):
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                pass  # raised with its reason below
+            else:
+                if not (isinstance(data, dict) and "errorCodeInfo" in data):
+                    return data
+
+        endpoint = _endpoint(page, params)
         redirected_to_error = any(
             "error.do" in (r.headers.get("Location", "") or "").lower() for r in response.history
         ) or "errornologin" in (response.url or "").lower()
@@ -273,7 +340,7 @@ class GrowattApi:
                           server_text=text, endpoint=endpoint)
         if status >= 500:
             if not login and _looks_like_html(response, body) and any(
-                m in lowered for m in ("not login", "have not login", "errornologin")
+                m in body.lower() for m in ("not login", "have not login", "errornologin")
             ):
                 self._session_gone()
                 raise SessionExpired(f"session expired: server says not logged in (HTTP {status})",
@@ -284,6 +351,7 @@ class GrowattApi:
                                   retryable=False)
 
         if _looks_like_html(response, body):
+            lowered = body.lower()
             if any(m in lowered for m in _WAF_MARKERS) and "login" not in lowered:
                 raise Blocked("blocked by the server's firewall", status=status,
                               server_text=self._redact(_html_text(body), secrets), endpoint=endpoint)
@@ -314,63 +382,64 @@ class GrowattApi:
         """The server says the session is dead: drop its cookies so ``is_logged_in`` is honest."""
         self.session.cookies.clear()
 
+    # The reply checks take the page and the parameters, and build the endpoint label only to raise.
+
     @staticmethod
-    def _require_dict(data: Any, endpoint: str) -> dict:
+    def _require_dict(data: Any, page: str, params: Mapping[str, Any] | None = None) -> dict:
         if not isinstance(data, dict):
-            raise UnexpectedReply(f"expected a JSON object, got {type(data).__name__}", endpoint=endpoint)
+            raise UnexpectedReply(f"expected a JSON object, got {type(data).__name__}",
+                                  endpoint=_endpoint(page, params))
         return data
 
     @staticmethod
-    def _check_not_found(data: dict, endpoint: str) -> None:
+    def _check_not_found(data: dict, page: str, params: Mapping[str, Any] | None) -> None:
         """Families E and B-failure: ``{"msg":"501","success":false}``, ``{"result":0,"msg":"504"}``."""
         msg = str(data.get("msg", ""))
         if data.get("success") is False and msg in ("501", "504"):
-            raise DeviceNotFound(f"device or plant not found (msg {msg})", msg=msg, endpoint=endpoint)
+            raise DeviceNotFound(f"device or plant not found (msg {msg})", msg=msg,
+                                 endpoint=_endpoint(page, params))
         if "result" in data and str(data.get("result")) == "0" and data.get("obj") is None and msg in (
             "501", "504", ""
         ):
             raise DeviceNotFound(f"device or plant not found (msg {msg or 'empty'})", msg=msg or None,
-                                 endpoint=endpoint)
+                                 endpoint=_endpoint(page, params))
 
     def _whole(self, method: str, page: str, **kwargs) -> dict:
         """Calls whose reply 1.5.0 returns verbatim (bare objects)."""
-        endpoint = _endpoint(page, kwargs.get("params"))
-        data = self._require_dict(self._send(method, page, **kwargs), endpoint)
-        self._check_not_found(data, endpoint)
+        params = kwargs.get("params")
+        data = self._require_dict(self._send(method, page, **kwargs), page, params)
+        self._check_not_found(data, page, params)
         return data
 
     def _obj(self, method: str, page: str, **kwargs) -> Any:
         """Family B: 1.5.0 returns ``reply['obj']``; ``obj: null`` raises DeviceNotFound here."""
-        endpoint = _endpoint(page, kwargs.get("params"))
         data = self._whole(method, page, **kwargs)
         if "obj" not in data:
-            raise UnexpectedReply("reply has no 'obj'", endpoint=endpoint)
+            raise UnexpectedReply("reply has no 'obj'", endpoint=_endpoint(page, kwargs.get("params")))
         if data["obj"] is None:
             msg = str(data.get("msg") or "") or None
             raise DeviceNotFound("no data for this device: unknown id or another device type",
-                                 msg=msg, endpoint=endpoint)
+                                 msg=msg, endpoint=_endpoint(page, kwargs.get("params")))
         return data["obj"]
 
     def _back(self, method: str, page: str, **kwargs) -> Any:
         """Family A: 1.5.0 returns ``reply['back']``."""
-        endpoint = _endpoint(page, kwargs.get("params"))
         data = self._whole(method, page, **kwargs)
         back = data.get("back")
         if not isinstance(back, dict):
-            raise UnexpectedReply("reply has no 'back' object", endpoint=endpoint)
-        self._check_not_found(back, endpoint)
+            raise UnexpectedReply("reply has no 'back' object", endpoint=_endpoint(page, kwargs.get("params")))
+        self._check_not_found(back, page, kwargs.get("params"))
         return back
 
     def _write(self, method: str, page: str, **kwargs) -> dict:
         """Family D: ``{"success": true, "msg": "inv_set_success"}``; ``success: false`` raises."""
-        endpoint = _endpoint(page, kwargs.get("params"))
         data = self._whole(method, page, **kwargs)
         if "success" not in data:
-            raise UnexpectedReply("reply has no 'success' flag", endpoint=endpoint)
+            raise UnexpectedReply("reply has no 'success' flag", endpoint=_endpoint(page, kwargs.get("params")))
         if data["success"] is not True and str(data["success"]).lower() != "true":
             msg = str(data.get("msg") or "") or None
             raise SettingRejected(f"setting rejected by the server ({msg or 'no reason given'})", msg=msg,
-                                  endpoint=endpoint)
+                                  endpoint=_endpoint(page, kwargs.get("params")))
         return data
 
     # ------------------------------------------------------------------ session
@@ -658,14 +727,13 @@ class GrowattApi:
         page = "newMixApi.do"
         params = {"op": "getMixSetParams", "serialNum": serial, "kind": 0}
         data = self._whole("GET", page, params=params)
-        endpoint = _endpoint(page, params)
         if str(data.get("result", "1")) != "1" or not isinstance(data.get("obj"), dict):
             msg = str(data.get("msg") or "") or None
             raise DeviceNotFound("no settings for this serial (unknown or not a mix inverter)", msg=msg,
-                                 endpoint=endpoint)
+                                 endpoint=_endpoint(page, params))
         obj = data["obj"]
         if not isinstance(obj.get("mixBean"), dict):
-            raise UnexpectedReply("settings reply has no 'mixBean'", endpoint=endpoint)
+            raise UnexpectedReply("settings reply has no 'mixBean'", endpoint=_endpoint(page, params))
         return obj
 
     def apply_schedule(self, serial, schedule) -> dict:
@@ -700,5 +768,6 @@ __all__ = [
     "Timespan",
     "errors",
     "hash_password",
+    "http_session",
     "normalize_server_url",
 ]

@@ -15,11 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import random
 import time
 
-import requests
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +30,7 @@ from growatt import (
     GrowattError,
     GrowattTransportError,
     SessionExpired,
+    http_session,  # reads the environment's proxy and CA settings once per session, not per request
 )
 from plants.models import GrowattAccount, GrowattLogin
 
@@ -70,23 +69,6 @@ class LoginInProgress(GrowattError):
     """Another worker is logging in to this account right now; try again shortly."""
 
     retryable = True
-
-
-def http_session(server_url: str) -> requests.Session:
-    """A requests session that reads the proxy and CA settings of the environment once.
-
-    By default requests walks ``os.environ`` for proxies on every request, which was
-    about 40 % of a Growatt call's client-side time (benchmarks/client_overhead.py).
-    The same variables are honoured (HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE,
-    CURL_CA_BUNDLE), read when the link is made, i.e. once per sync cycle.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    session.proxies.update(requests.utils.get_environ_proxies(server_url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
-    return session
 
 
 def _plain(exc: Exception) -> str:
