@@ -33,6 +33,13 @@ def _fast_settings(settings, tmp_path):
 
 
 @pytest.fixture
+def session_queries(settings) -> int:
+    """Queries a logged-in request spends reading its session: one from the database, none when
+    sessions are read from the shared cache (``cached_db``, the setting with Redis)."""
+    return 0 if settings.SESSION_ENGINE.endswith(".cached_db") else 1
+
+
+@pytest.fixture
 def make_user(django_user_model):
     def make(username: str, password: str = "pw-for-tests-123", **extra):
         return django_user_model.objects.create_user(

@@ -64,8 +64,10 @@ def main() -> int:
 
     with bench.scratch_database("web_load", keep=args.keep) as database_url:
         # Persistent connections for the whole run (production default: 60 s), so the PostgreSQL
-        # backends whose CPU is counted stay the same.
-        env = bench.bench_env(database_url, DATABASE_CONN_MAX_AGE="3600")
+        # backends whose CPU is counted stay the same; the cache (and with it the sessions and the
+        # plant page's shared body) on Redis, as docs/DEPLOYMENT.md sets production up.
+        bench.flush_redis()
+        env = bench.bench_env(database_url, DATABASE_CONN_MAX_AGE="3600", CACHE_URL=bench.REDIS_URL)
         bench.django_setup(env)
         started = time.perf_counter()
         plant, sessions, loaded = build_data(args)

@@ -118,11 +118,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        {"BACKEND": "growattweb.cache.RedisCache", "LOCATION": _cache_url}
         if _cache_url.startswith("redis")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read on every request: from the shared cache when there is one (written through to
+# the database, so a restart of Redis logs nobody out). Not from a per-process cache: a logout in
+# one gunicorn worker would not reach the copy in another.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if _cache_url.startswith("redis")
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

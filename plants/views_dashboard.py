@@ -147,21 +147,28 @@ def _plant_url(plant: Plant, view: str, day: dt.date) -> str:
     return f"{reverse('plant_detail', args=[plant.pk])}?{urlencode({'view': view, 'date': day.isoformat()})}"
 
 
+def period_bounds(view: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the day, month or year ``day`` is in."""
+    if view == "month":
+        return charts.month_bounds(day.year, day.month)
+    if view == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    return day, day
+
+
 def period_navigation(plant: Plant, view: str, day: dt.date, today: dt.date) -> dict:
     """Start, end, chart URL and previous/next links of the chosen period."""
+    start, end = period_bounds(view, day)
     if view == "month":
-        start, end = charts.month_bounds(day.year, day.month)
         prev_day = dt.date(*charts.shift_month(day.year, day.month, -1), 1)
         next_day = dt.date(*charts.shift_month(day.year, day.month, 1), 1)
         chart_url = f"{reverse('plant_chart_month', args=[plant.pk])}?month={day:%Y-%m}"
         label, prev_label, next_label = f"{day:%B %Y}", "Previous month", "Next month"
     elif view == "year":
-        start, end = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
         prev_day, next_day = dt.date(day.year - 1, 1, 1), dt.date(day.year + 1, 1, 1)
         chart_url = f"{reverse('plant_chart_year', args=[plant.pk])}?year={day.year}"
         label, prev_label, next_label = str(day.year), "Previous year", "Next year"
     else:
-        start = end = day
         prev_day, next_day = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
         chart_url = f"{reverse('plant_chart_day', args=[plant.pk])}?date={day.isoformat()}"
         if day == today:
@@ -191,7 +198,7 @@ PLANT_BODY_SECONDS = 120
 _BODY_FIELDS = tuple(f.attname for f in Plant._meta.concrete_fields if f.name != "settings_reply")
 
 
-def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, nav: dict, has_problem: bool) -> str:
+def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_problem: bool) -> str:
     """The plant page's data part (``plants/_plant_body.html``), rendered once and shared.
 
     Everyone who may see a plant sees the same body for the same period and minute, so it is
@@ -205,6 +212,7 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, nav: di
     key = f"plant-body:{plant.pk}:{hashlib.blake2b(source.encode(), digest_size=16).hexdigest()}"
     html = cache.get(key)
     if html is None:
+        nav = period_navigation(plant, view, day, today)
         period = None
         if view == "month":
             period = charts.month_series(plant, day.year, day.month)
@@ -247,13 +255,13 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
     if day > today:
         notices.append(f"{day.isoformat()} has not happened yet in the plant’s timezone; showing today.")
         day = today
-    nav = period_navigation(plant, view, day, today)
+    start, end = period_bounds(view, day)
     problem = account_problem(plant.account, role, plant.tz)
     can_edit = role in (Role.OWNER, Role.EDITOR)
     if can_edit:
         timezone_form = timezone_form or PlantTimezoneForm(instance=plant)
         timezone_form.fields["timezone"].widget.attrs.update({"list": "tz-names", "autocomplete": "off"})
-    export_end = min(nav["end"], today)
+    export_end = min(end, today)
     context = {
         "plant": plant,
         "role": role,
@@ -263,8 +271,8 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
         "problem": problem,
         "notices": notices,
         "view": view,
-        "body": plant_body(plant, view=view, day=day, today=today, nav=nav, has_problem=problem is not None),
-        "export": {"url": reverse("plant_export_csv", args=[plant.pk]), "start": nav["start"], "end": export_end,
+        "body": plant_body(plant, view=view, day=day, today=today, has_problem=problem is not None),
+        "export": {"url": reverse("plant_export_csv", args=[plant.pk]), "start": start, "end": export_end,
                    "max": today},
         "timezone_form": timezone_form if can_edit else None,
         "timezone_url": reverse("plant_timezone", args=[plant.pk]),

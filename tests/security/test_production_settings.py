@@ -146,3 +146,40 @@ def test_rotating_secret_key_with_the_old_one_as_fallback_keeps_people_logged_in
     settings.SECRET_KEY_FALLBACKS = []  # the old key retired
     assert regular.get(reverse("home")).status_code == 200
     assert away.get(reverse("home")).status_code == 302  # logged out: signed with the retired key only
+
+
+SHOW_CACHE = """
+import json
+from django.conf import settings as s
+print(json.dumps({"cache": s.CACHES["default"]["BACKEND"], "sessions": s.SESSION_ENGINE}))
+"""
+
+
+@pytest.mark.parametrize("redis, cache, sessions", [
+    (None, "django.core.cache.backends.locmem.LocMemCache", "django.contrib.sessions.backends.db"),
+    ("redis://127.0.0.1:6379/3", "growattweb.cache.RedisCache", "django.contrib.sessions.backends.cached_db"),
+])
+def test_sessions_come_from_the_cache_only_when_it_is_shared(tmp_path, redis, cache, sessions):
+    """A per-process cache must not hold sessions: a logout in one gunicorn worker would not reach another."""
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + SHOW_CACHE], cwd=ROOT,
+                            env=production_env(tmp_path, REDIS_URL=redis), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"cache": cache, "sessions": sessions}
+
+
+@pytest.mark.django_db
+def test_a_logout_ends_the_session_everywhere_and_a_lost_cache_logs_nobody_out(make_user, settings):
+    from django.core.cache import cache
+
+    user = make_user("sam")
+    browser = Client()
+    browser.force_login(user)
+    assert browser.get(reverse("home")).status_code == 200
+    cache.clear()  # Redis restarted: the session is still in the database
+    assert browser.get(reverse("home")).status_code == 200
+    stolen = Client()  # the same cookie elsewhere (a copied cookie, a second tab in another worker)
+    stolen.cookies[settings.SESSION_COOKIE_NAME] = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert stolen.get(reverse("home")).status_code == 200
+    assert browser.post(reverse("logout")).status_code in (200, 302)
+    assert stolen.get(reverse("home")).status_code == 302
