@@ -16,12 +16,13 @@ from zoneinfo import available_timezones
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
@@ -190,26 +191,38 @@ def period_navigation(plant: Plant, view: str, day: dt.date, today: dt.date) -> 
     }
 
 
-# Cached plant-page bodies live this long at most; each is keyed on everything it shows, so a
-# stale one is never served, this only bounds the memory of keys nobody asks for any more.
-PLANT_BODY_SECONDS = 120
+# Cached plant pages live this long at most; each is keyed on everything it shows, so a stale
+# one is never served, this only bounds the memory of keys nobody asks for any more.
+PLANT_PAGE_SECONDS = 120
 # Every column of the plant row except the settings reply (a large JSON the page does not show):
 # with data_version, which the sync moves whenever it writes devices, samples or daily energy.
 _BODY_FIELDS = tuple(f.attname for f in Plant._meta.concrete_fields if f.name != "settings_reply")
 
 
-def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_problem: bool) -> str:
+def _digest(source: str) -> str:
+    return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+
+
+def plant_data_key(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_problem: bool,
+                   now: dt.datetime) -> str:
+    """Everything the plant page's data part depends on, as text: the plant's row (with
+    ``data_version``), the period, the plant-local date, whether an account problem is shown,
+    and the minute (the "updated N min ago" text and the 15-minute staleness)."""
+    stamp = repr(tuple(getattr(plant, name) for name in _BODY_FIELDS))
+    return f"{stamp}|{view}|{day.isoformat()}|{today.isoformat()}|{has_problem}|{now:%Y%m%d%H%M}"
+
+
+def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_problem: bool,
+               now: dt.datetime | None = None) -> str:
     """The plant page's data part (``plants/_plant_body.html``), rendered once and shared.
 
     Everyone who may see a plant sees the same body for the same period and minute, so it is
-    rendered once per change of the data (the plant's row, incl. ``data_version``) and per minute
-    (the "updated N min ago" text and the 15-minute staleness), not on every request: with
-    a dozen people on a plant page this is most of the page's database and template work
-    (benchmarks/web_load.py)."""
-    now = timezone.now()
-    stamp = repr(tuple(getattr(plant, name) for name in _BODY_FIELDS))
-    source = f"{stamp}|{view}|{day.isoformat()}|{today.isoformat()}|{has_problem}|{now:%Y%m%d%H%M}"
-    key = f"plant-body:{plant.pk}:{hashlib.blake2b(source.encode(), digest_size=16).hexdigest()}"
+    rendered once per change of the data and per minute (see ``plant_data_key``), not on every
+    request: with a dozen people on a plant page this is most of the page's database and
+    template work (benchmarks/web_load.py)."""
+    now = now or timezone.now()
+    source = plant_data_key(plant, view=view, day=day, today=today, has_problem=has_problem, now=now)
+    key = f"plant-body:{plant.pk}:{_digest(source)}"
     html = cache.get(key)
     if html is None:
         nav = period_navigation(plant, view, day, today)
@@ -239,8 +252,30 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
             "summary": summary,
             "devices": devices,
         })
-        cache.set(key, html, PLANT_BODY_SECONDS)
+        cache.set(key, html, PLANT_PAGE_SECONDS)
     return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+
+# What is personal on a plant page is the person's name (the user menu) and the CSRF token of
+# their forms. A page rendered for everyone with one role carries these markers instead, and each
+# request puts its own in. NUL never occurs in our HTML and is not escaped by the templates.
+_NAME_MARK = "\x00name\x00"
+_CSRF_MARK = "\x00csrf\x00"
+
+
+class _Person:
+    """Who the shared page is rendered for: only what base.html asks of ``user``."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, is_staff: bool):
+        self.is_staff = is_staff
+
+    def get_username(self) -> str:
+        return _NAME_MARK
+
+    __str__ = get_username
 
 
 def render_plant_page(request, plant: Plant, role: str, timezone_form=None, status: int = 200):
@@ -255,30 +290,48 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
     if day > today:
         notices.append(f"{day.isoformat()} has not happened yet in the plant’s timezone; showing today.")
         day = today
-    start, end = period_bounds(view, day)
+    now = timezone.now()
     problem = account_problem(plant.account, role, plant.tz)
-    can_edit = role in (Role.OWNER, Role.EDITOR)
-    if can_edit:
-        timezone_form = timezone_form or PlantTimezoneForm(instance=plant)
-        timezone_form.fields["timezone"].widget.attrs.update({"list": "tz-names", "autocomplete": "off"})
-    export_end = min(end, today)
-    context = {
-        "plant": plant,
-        "role": role,
-        "active": "overview",
-        "can_edit": can_edit,
-        "owner_name": plant.account.owner.get_username(),
-        "problem": problem,
-        "notices": notices,
-        "view": view,
-        "body": plant_body(plant, view=view, day=day, today=today, has_problem=problem is not None),
-        "export": {"url": reverse("plant_export_csv", args=[plant.pk]), "start": start, "end": export_end,
-                   "max": today},
-        "timezone_form": timezone_form if can_edit else None,
-        "timezone_url": reverse("plant_timezone", args=[plant.pk]),
-        "timezone_options": timezone_datalist() if can_edit else "",
-    }
-    return render(request, "plants/plant_detail.html", context, status=status)
+    owner_name = plant.account.owner.get_username()
+
+    def page(personal: dict) -> str:
+        start, end = period_bounds(view, day)
+        can_edit = role in (Role.OWNER, Role.EDITOR)
+        form = None
+        if can_edit:
+            form = timezone_form or PlantTimezoneForm(instance=plant)
+            form.fields["timezone"].widget.attrs.update({"list": "tz-names", "autocomplete": "off"})
+        return render_to_string("plants/plant_detail.html", {
+            "plant": plant,
+            "role": role,
+            "active": "overview",
+            "can_edit": can_edit,
+            "owner_name": owner_name,
+            "problem": problem,
+            "notices": notices,
+            "view": view,
+            "body": plant_body(plant, view=view, day=day, today=today, has_problem=problem is not None, now=now),
+            "export": {"url": reverse("plant_export_csv", args=[plant.pk]), "start": start,
+                       "end": min(end, today), "max": today},
+            "timezone_form": form,
+            "timezone_url": reverse("plant_timezone", args=[plant.pk]),
+            "timezone_options": timezone_datalist() if can_edit else "",
+            **personal,
+        }, request=request)
+
+    # The usual plant page (no form errors, no notice, no message waiting for this person) is
+    # the same for everyone with the same role but for the name and the CSRF token: it is
+    # rendered once per data change and minute and shared, like its data part.
+    if timezone_form is None and not notices and not len(messages.get_messages(request)):
+        data = plant_data_key(plant, view=view, day=day, today=today, has_problem=problem is not None, now=now)
+        key = f"plant-page:{plant.pk}:{_digest(f'{data}|{role}|{request.user.is_staff}|{problem}|{owner_name}')}"
+        html = cache.get(key)
+        if html is None:
+            html = page({"user": _Person(request.user.is_staff), "csrf_token": _CSRF_MARK})
+            cache.set(key, html, PLANT_PAGE_SECONDS)
+        html = html.replace(_NAME_MARK, escape(request.user.get_username())).replace(_CSRF_MARK, get_token(request))
+        return HttpResponse(html, status=status)
+    return HttpResponse(page({}), status=status)
 
 
 @login_required

@@ -179,3 +179,66 @@ def test_the_lookup_gives_404_to_strangers_and_for_missing_plants(stranger, owne
     person, key = (stranger, plant.pk) if pk == "stranger" else (owner, plant.pk + 1000 if pk == "missing" else pk)
     with pytest.raises(Http404):
         get_plant_for_user(_Request(person), key)
+
+
+# --- the whole page, shared by everyone with the same role --------------------------------------
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_a_shared_page_carries_each_persons_name_and_working_csrf_token(owner, make_user, plant):
+    from django.test import Client
+
+    editors = [make_user("erin"), make_user("frank")]
+    for editor in editors:
+        share(plant, editor, Role.EDITOR)
+    url = reverse("plant_detail", args=[plant.pk])
+    pages, browsers = {}, {}
+    for person in editors:  # the second one gets the page rendered for the first
+        browser = browsers[person.get_username()] = Client(enforce_csrf_checks=True)
+        browser.force_login(person)
+        page_html = browser.get(url).content.decode()
+        assert "\x00" not in page_html
+        assert f"<summary>{person.get_username()}</summary>" in page_html
+        pages[person.get_username()] = page_html
+    for name, browser in browsers.items():  # the token in each page is that browser's: the form posts with it
+        answer = browser.post(reverse("plant_timezone", args=[plant.pk]),
+                              {"timezone": "Europe/Berlin", "csrfmiddlewaretoken": csrf_of(pages[name])})
+        assert answer.status_code == 302, answer.content.decode()[:300]
+    assert "<summary>erin</summary>" not in pages["frank"]
+    # apart from the name and the token the two pages are the same
+    erin, frank = pages["erin"], pages["frank"]
+    for name, page_html in (("erin", erin), ("frank", frank)):
+        pages[name] = re.sub(r'value="[^"]+"(?=>)', "", page_html.replace(f"<summary>{name}</summary>", ""))
+    assert pages["erin"] == pages["frank"]
+
+
+def test_only_staff_see_the_admin_link_whoever_renders_first(client, owner, make_user, plant):
+    staff, plain = make_user("staffer", is_staff=True), make_user("plain")
+    share(plant, staff)
+    share(plant, plain)
+    assert "Admin</a>" in page(client, staff, plant).content.decode()
+    assert "Admin</a>" not in page(client, plain, plant).content.decode()
+
+
+def test_a_message_waiting_for_the_person_is_shown_once(client, owner, plant):
+    assert "message-success" not in page(client, owner, plant).content.decode()  # cached now
+    client.post(reverse("plant_timezone", args=[plant.pk]), {"timezone": "Europe/Paris"})
+    shown = client.get(reverse("plant_detail", args=[plant.pk])).content.decode()
+    assert 'class="message message-success"' in shown
+    assert 'class="message message-success"' not in client.get(reverse("plant_detail", args=[plant.pk])).content.decode()
+
+
+def test_each_role_gets_its_own_page(client, owner, viewer, make_user, plant):
+    editor = make_user("editor")
+    share(plant, viewer)
+    share(plant, editor, Role.EDITOR)
+    as_owner = page(client, owner, plant).content.decode()
+    as_viewer = page(client, viewer, plant).content.decode()
+    as_editor = page(client, editor, plant).content.decode()
+    assert "Correct the timezone" in as_owner and "Correct the timezone" in as_editor
+    assert "Correct the timezone" not in as_viewer
+    assert ">Sharing</a>" in as_owner and ">Sharing</a>" not in as_editor
+    assert f"Shared with you by {owner.get_username()}" in as_viewer and "Shared with you" not in as_owner
