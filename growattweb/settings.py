@@ -204,6 +204,10 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # --- Growatt -----------------------------------------------------------------------------
+# The plant page is rendered once per role, data change and minute and shared (plants.views_dashboard);
+# 0 renders it on every request.
+PLANT_PAGE_CACHE_SECONDS = env.int("PLANT_PAGE_CACHE_SECONDS", default=120)
+
 GROWATT_DEFAULT_SERVER = env.str("GROWATT_DEFAULT_SERVER", default="https://openapi.growatt.com/")
 GROWATT_DEMO_SERVER = env.str("GROWATT_DEMO_SERVER", default="http://127.0.0.1:8081/")
 GROWATT_REQUEST_TIMEOUT = env.float("GROWATT_REQUEST_TIMEOUT", default=20.0)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -191,9 +192,6 @@ def period_navigation(plant: Plant, view: str, day: dt.date, today: dt.date) -> 
     }
 
 
-# Cached plant pages live this long at most; each is keyed on everything it shows, so a stale
-# one is never served, this only bounds the memory of keys nobody asks for any more.
-PLANT_PAGE_SECONDS = 120
 # Every column of the plant row except the settings reply (a large JSON the page does not show):
 # with data_version, which the sync moves whenever it writes devices, samples or daily energy.
 _BODY_FIELDS = tuple(f.attname for f in Plant._meta.concrete_fields if f.name != "settings_reply")
@@ -223,7 +221,10 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
     now = now or timezone.now()
     source = plant_data_key(plant, view=view, day=day, today=today, has_problem=has_problem, now=now)
     key = f"plant-body:{plant.pk}:{_digest(source)}"
-    html = cache.get(key)
+    # Each cached page is keyed on everything it shows, so a stale one is never served: the
+    # setting only bounds the memory of keys nobody asks for any more (0: no cache at all).
+    seconds = settings.PLANT_PAGE_CACHE_SECONDS
+    html = cache.get(key) if seconds > 0 else None
     if html is None:
         nav = period_navigation(plant, view, day, today)
         period = None
@@ -252,7 +253,8 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
             "summary": summary,
             "devices": devices,
         })
-        cache.set(key, html, PLANT_PAGE_SECONDS)
+        if seconds > 0:
+            cache.set(key, html, seconds)
     return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
 
 
@@ -322,13 +324,14 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
     # The usual plant page (no form errors, no notice, no message waiting for this person) is
     # the same for everyone with the same role but for the name and the CSRF token: it is
     # rendered once per data change and minute and shared, like its data part.
-    if timezone_form is None and not notices and not len(messages.get_messages(request)):
+    seconds = settings.PLANT_PAGE_CACHE_SECONDS
+    if seconds > 0 and timezone_form is None and not notices and not len(messages.get_messages(request)):
         data = plant_data_key(plant, view=view, day=day, today=today, has_problem=problem is not None, now=now)
         key = f"plant-page:{plant.pk}:{_digest(f'{data}|{role}|{request.user.is_staff}|{problem}|{owner_name}')}"
         html = cache.get(key)
         if html is None:
             html = page({"user": _Person(request.user.is_staff), "csrf_token": _CSRF_MARK})
-            cache.set(key, html, PLANT_PAGE_SECONDS)
+            cache.set(key, html, seconds)
         html = html.replace(_NAME_MARK, escape(request.user.get_username())).replace(_CSRF_MARK, get_token(request))
         return HttpResponse(html, status=status)
     return HttpResponse(page({}), status=status)

@@ -55,6 +55,17 @@ def test_everyone_gets_the_same_body_and_the_second_person_runs_none_of_its_quer
             assert body_of(client.get(url)) == first
 
 
+def test_no_cache_when_switched_off(client, owner, viewer, plant, settings, django_assert_num_queries,
+                                    session_queries):
+    settings.PLANT_PAGE_CACHE_SECONDS = 0
+    share(plant, viewer)
+    url = reverse("plant_detail", args=[plant.pk])
+    for person in (owner, viewer, viewer):
+        client.force_login(person)
+        with django_assert_num_queries(session_queries + 4):  # user, plant + role, devices, energy summary
+            assert client.get(url).status_code == 200
+
+
 def test_the_body_does_not_depend_on_who_renders_it_first(client, owner, viewer, plant):
     from django.core.cache import cache
 
@@ -228,7 +239,8 @@ def test_a_message_waiting_for_the_person_is_shown_once(client, owner, plant):
     client.post(reverse("plant_timezone", args=[plant.pk]), {"timezone": "Europe/Paris"})
     shown = client.get(reverse("plant_detail", args=[plant.pk])).content.decode()
     assert 'class="message message-success"' in shown
-    assert 'class="message message-success"' not in client.get(reverse("plant_detail", args=[plant.pk])).content.decode()
+    again = client.get(reverse("plant_detail", args=[plant.pk])).content.decode()
+    assert 'class="message message-success"' not in again
 
 
 def test_each_role_gets_its_own_page(client, owner, viewer, make_user, plant):
