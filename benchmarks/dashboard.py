@@ -168,6 +168,9 @@ def main() -> int:
         "SECURE_SSL_REDIRECT": "False",
         "CELERY_BROKER_URL": "memory://",
         "DJANGO_SETTINGS_MODULE": "growattweb.settings",
+        # Every page rendered in full, as the first view after each sync is: the worst case
+        # (web_load.py measures the shared, cached page that everyone else gets).
+        "PLANT_PAGE_CACHE_SECONDS": "0",
     })
     import django
 
