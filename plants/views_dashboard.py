@@ -201,6 +201,20 @@ def _digest(source: str) -> str:
     return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
 
 
+def _shared(key: str, render) -> str:
+    """``render()``'s HTML from the cache under ``key``, rendering and storing it when missing.
+
+    Each key carries everything its HTML shows, so a stale copy is never served: the setting only
+    bounds the memory of keys nobody asks for any more (0: render every time, store nothing)."""
+    seconds = settings.PLANT_PAGE_CACHE_SECONDS
+    html = cache.get(key) if seconds > 0 else None
+    if html is None:
+        html = render()
+        if seconds > 0:
+            cache.set(key, html, seconds)
+    return html
+
+
 def plant_data_key(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_problem: bool,
                    now: dt.datetime) -> str:
     """Everything the plant page's data part depends on, as text: the plant's row (with
@@ -220,12 +234,8 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
     template work (benchmarks/web_load.py)."""
     now = now or timezone.now()
     source = plant_data_key(plant, view=view, day=day, today=today, has_problem=has_problem, now=now)
-    key = f"plant-body:{plant.pk}:{_digest(source)}"
-    # Each cached page is keyed on everything it shows, so a stale one is never served: the
-    # setting only bounds the memory of keys nobody asks for any more (0: no cache at all).
-    seconds = settings.PLANT_PAGE_CACHE_SECONDS
-    html = cache.get(key) if seconds > 0 else None
-    if html is None:
+
+    def render() -> str:
         nav = period_navigation(plant, view, day, today)
         period = None
         if view == "month":
@@ -237,7 +247,7 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
         for device in devices:
             device.state_label, device.state_class = charts.device_state(device)
         live = charts.live_summary(plant, now)
-        html = render_to_string("plants/_plant_body.html", {
+        return render_to_string("plants/_plant_body.html", {
             "plant": plant,
             "problem": has_problem,
             "first_sync": not live["has_data"] and not summary["has_history"],
@@ -253,9 +263,9 @@ def plant_body(plant: Plant, *, view: str, day: dt.date, today: dt.date, has_pro
             "summary": summary,
             "devices": devices,
         })
-        if seconds > 0:
-            cache.set(key, html, seconds)
-    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+    # rendered by our own template, escaped there
+    return mark_safe(_shared(f"plant-body:{plant.pk}:{_digest(source)}", render))  # noqa: S308
 
 
 # What is personal on a plant page is the person's name (the user menu) and the CSRF token of
@@ -324,14 +334,11 @@ def render_plant_page(request, plant: Plant, role: str, timezone_form=None, stat
     # The usual plant page (no form errors, no notice, no message waiting for this person) is
     # the same for everyone with the same role but for the name and the CSRF token: it is
     # rendered once per data change and minute and shared, like its data part.
-    seconds = settings.PLANT_PAGE_CACHE_SECONDS
-    if seconds > 0 and timezone_form is None and not notices and not len(messages.get_messages(request)):
+    if settings.PLANT_PAGE_CACHE_SECONDS > 0 and timezone_form is None and not notices \
+            and not len(messages.get_messages(request)):
         data = plant_data_key(plant, view=view, day=day, today=today, has_problem=problem is not None, now=now)
         key = f"plant-page:{plant.pk}:{_digest(f'{data}|{role}|{request.user.is_staff}|{problem}|{owner_name}')}"
-        html = cache.get(key)
-        if html is None:
-            html = page({"user": _Person(request.user.is_staff), "csrf_token": _CSRF_MARK})
-            cache.set(key, html, seconds)
+        html = _shared(key, lambda: page({"user": _Person(request.user.is_staff), "csrf_token": _CSRF_MARK}))
         html = html.replace(_NAME_MARK, escape(request.user.get_username())).replace(_CSRF_MARK, get_token(request))
         return HttpResponse(html, status=status)
     return HttpResponse(page({}), status=status)
